@@ -1,0 +1,81 @@
+"""One error shape for the whole API.
+
+    {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"name": ["..."]}}}
+
+`message` is a sentence a person can read; `fields` names each invalid field and why.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _flatten(detail) -> str:
+    if isinstance(detail, dict):
+        parts = []
+        for key, value in detail.items():
+            text = _flatten(value)
+            parts.append(
+                text if key in ("non_field_errors", "__all__", "detail") else f"{key}: {text}"
+            )
+        return "; ".join(parts)
+    if isinstance(detail, list):
+        return " ".join(_flatten(item) for item in detail)
+    return str(detail)
+
+
+def _codes(detail):
+    if isinstance(detail, exceptions.ErrorDetail):
+        return detail.code
+    if isinstance(detail, dict):
+        for value in detail.values():
+            return _codes(value)
+    if isinstance(detail, list) and detail:
+        return _codes(detail[0])
+    return "error"
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
+    body = {
+        "status": response.status_code,
+        "code": _codes(detail),
+        "message": _flatten(detail),
+    }
+    if isinstance(exc, exceptions.ValidationError) and isinstance(detail, dict):
+        body["fields"] = {
+            key: [str(v) for v in (value if isinstance(value, list) else [value])]
+            for key, value in detail.items()
+        }
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        body["retry_after_seconds"] = int(exc.wait)
+    response.data = {"error": body}
+    return response
+
+
+def error_response(
+    message: str,
+    *,
+    code: str = "invalid",
+    http_status: int = status.HTTP_400_BAD_REQUEST,
+    fields=None,
+) -> Response:
+    body = {"status": http_status, "code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return Response({"error": body}, status=http_status)

@@ -1,0 +1,20 @@
+"""The REST API: /api/v1/ resources, OpenAPI 3 schema and locally served Swagger UI."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from evaluations.api import api_routes as evaluations_routes
+from exchanges.api import api_routes as exchanges_routes
+from institutes.api import api_routes as institutes_routes
+
+router = DefaultRouter()
+institutes_routes(router)
+evaluations_routes(router)
+exchanges_routes(router)
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,43 @@
+from evaluations.models.guidelines import Guideline, GuidelineApproval, GuidelineVersion
+from evaluations.models.jobs import Deviation, EvaluationJob, EvaluationTask
+from evaluations.models.projects import (
+    AccessWindow,
+    AISystem,
+    Domain,
+    EvaluationProject,
+    Finding,
+    Participation,
+    ProjectGuideline,
+    ProjectSystem,
+    Workstream,
+)
+from evaluations.models.results import (
+    EvaluationRun,
+    ReviewLabel,
+    RunScore,
+    SampleResult,
+    SampleReview,
+)
+
+__all__ = [
+    "AISystem",
+    "AccessWindow",
+    "Deviation",
+    "Domain",
+    "EvaluationJob",
+    "EvaluationProject",
+    "EvaluationRun",
+    "EvaluationTask",
+    "Finding",
+    "Guideline",
+    "GuidelineApproval",
+    "GuidelineVersion",
+    "Participation",
+    "ProjectGuideline",
+    "ProjectSystem",
+    "ReviewLabel",
+    "RunScore",
+    "SampleResult",
+    "SampleReview",
+    "Workstream",
+]

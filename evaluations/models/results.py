@@ -1,0 +1,172 @@
+"""Results: runs ingested from Inspect logs, their scores and per-sample results, and reviews."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from institutes.models import Institute
+
+
+class EvaluationRun(models.Model):
+    class Source(models.TextChoices):
+        JOB = "job", "Concord job"
+        UPLOAD = "upload", "Uploaded log"
+
+    class Status(models.TextChoices):
+        SUCCESS = "success", "Success"
+        CANCELLED = "cancelled", "Cancelled"
+        ERROR = "error", "Error"
+        STARTED = "started", "Incomplete"
+
+    project = models.ForeignKey(
+        "evaluations.EvaluationProject", on_delete=models.CASCADE, related_name="runs"
+    )
+    task = models.ForeignKey(
+        "evaluations.EvaluationTask", on_delete=models.PROTECT, related_name="runs"
+    )
+    system = models.ForeignKey(
+        "evaluations.AISystem", on_delete=models.PROTECT, related_name="runs"
+    )
+    institute = models.ForeignKey(Institute, on_delete=models.PROTECT, related_name="runs")
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.JOB)
+    log_format = models.CharField(max_length=16, default="inspect", help_text="inspect or lm-eval.")
+    inspect_eval_id = models.CharField(max_length=100, unique=True)
+    inspect_task = models.CharField(max_length=300, blank=True, help_text="Task name in the log.")
+    inspect_model = models.CharField(max_length=300, blank=True, help_text="Model name in the log.")
+    guideline_version = models.ForeignKey(
+        "evaluations.GuidelineVersion",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCESS)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    sample_count = models.PositiveIntegerField(default=0)
+    epochs = models.PositiveSmallIntegerField(default=1)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    total_tokens = models.BigIntegerField(default=0)
+    primary_scorer = models.CharField(max_length=200, blank=True)
+    primary_metric = models.CharField(max_length=100, blank=True)
+    primary_value = models.FloatField(null=True, blank=True)
+    primary_stderr = models.FloatField(null=True, blank=True)
+    log_file = models.CharField(max_length=500, blank=True)
+    notes = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["project", "task", "system"]),
+            models.Index(fields=["project", "-created_at"]),
+            models.Index(fields=["institute", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk}: {self.task} on {self.system} by {self.institute.code}"
+
+
+class RunScore(models.Model):
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="scores")
+    scorer = models.CharField(max_length=200)
+    metric = models.CharField(max_length=100)
+    value = models.FloatField(null=True)
+    stderr = models.FloatField(null=True, blank=True)
+    scored_samples = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["scorer", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "scorer", "metric"], name="runscore_unique_metric"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scorer}/{self.metric}={self.value}"
+
+
+class SampleResult(models.Model):
+    """One sample (at one epoch) of a run. Rows are written in bulk with COPY by ingestion."""
+
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="samples")
+    sample_id = models.CharField(max_length=200)
+    epoch = models.PositiveIntegerField(default=1)
+    score = models.FloatField(null=True, blank=True, help_text="Primary score as a number.")
+    scores = models.JSONField(default=dict, blank=True)
+    input = models.TextField(blank=True)
+    target = models.TextField(blank=True)
+    output = models.TextField(blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    total_tokens = models.IntegerField(default=0)
+    # The full transcript (messages, tool calls, scorer explanations) is read from the log file.
+    entry_name = models.CharField(
+        max_length=300, blank=True, help_text="Member of the log archive."
+    )
+
+    class Meta:
+        ordering = ["run", "sample_id", "epoch"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "sample_id", "epoch"], name="sampleresult_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["run", "id"]), models.Index(fields=["run", "score"])]
+
+    def __str__(self) -> str:
+        return f"{self.sample_id}#{self.epoch}"
+
+
+class ReviewLabel(models.Model):
+    """Labels reviewers give transcripts (refusal, tool-use fault, ...). Configurable."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SampleReview(models.Model):
+    sample = models.ForeignKey(SampleResult, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sample_reviews"
+    )
+    label = models.ForeignKey(ReviewLabel, on_delete=models.PROTECT, related_name="reviews")
+    manual_score = models.FloatField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    blind = models.BooleanField(
+        default=False, help_text="Reviewed without seeing which system answered."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sample", "reviewer"], name="samplereview_one_per_reviewer"
+            ),
+            models.CheckConstraint(
+                condition=Q(manual_score__isnull=True)
+                | Q(manual_score__gte=0, manual_score__lte=1),
+                name="samplereview_manual_score_in_unit_interval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} on {self.sample}: {self.label}"

@@ -1,0 +1,196 @@
+"""The one place that decides who may see and do what in Concord.
+
+Every page, API endpoint and admin queryset reaches projects (and everything under them) through
+this module, so a user from a non-participating institute gets a 404 without any view having to
+remember it.
+
+The rules:
+- A user's role in a project is the highest role they hold in a participating institute
+  (viewer < evaluator < lead), or the host role of an active personnel exchange that is linked
+  to the project and whose host institute participates.
+- Programme managers see every project and manage every project.
+- viewers read; evaluators also act (queue jobs, upload results, review transcripts); leads of a
+  participating institute manage the project (participants, systems, workstreams, windows, findings).
+- Results and findings of an embargoed project stay with the participants: a programme manager
+  who is not a participant sees the project but not its results until the embargo ends.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from institutes.models import ROLE_RANK, Membership, Role
+
+if TYPE_CHECKING:
+    from evaluations.models import EvaluationProject
+
+VIEW, ACT, MANAGE = ROLE_RANK[Role.VIEWER], ROLE_RANK[Role.EVALUATOR], ROLE_RANK[Role.LEAD]
+_CACHE_ATTR = "_concord_access_cache"
+
+
+def is_programme_manager(user) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_programme_manager or user.is_superuser)
+    )
+
+
+def forget(user) -> None:
+    """Drop what was worked out for this user in this request (after a change of roles)."""
+    if user is not None and hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _cache(user) -> dict:
+    cache = getattr(user, _CACHE_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _CACHE_ATTR, cache)
+    return cache
+
+
+def institute_ranks(user) -> dict[int, int]:
+    """{institute id: rank} for the institutes the user is a member of."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return {}
+    cache = _cache(user)
+    if "institutes" not in cache:
+        cache["institutes"] = {
+            institute_id: ROLE_RANK[Role(role)]
+            for institute_id, role in Membership.objects.filter(
+                user=user, institute__is_active=True
+            ).values_list("institute_id", "role")
+        }
+    return cache["institutes"]
+
+
+def institute_rank(user, institute) -> int:
+    institute_id = getattr(institute, "pk", institute)
+    return institute_ranks(user).get(institute_id, 0)
+
+
+def _active_exchange_filter(user) -> Q:
+    today = timezone.localdate()
+    return Q(
+        person=user,
+        status="active",
+        start_date__lte=today,
+        end_date__gte=today,
+        project__isnull=False,
+        project__participations__institute=F("host_institute"),
+    )
+
+
+def project_ranks(user) -> dict[int, int]:
+    """{project id: rank} for every project the user takes part in (not programme-manager powers)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return {}
+    cache = _cache(user)
+    if "projects" not in cache:
+        from evaluations.models import Participation
+        from exchanges.models import Exchange
+
+        ranks: dict[int, int] = {}
+        inst = institute_ranks(user)
+        if inst:
+            for project_id, institute_id in Participation.objects.filter(
+                institute_id__in=inst.keys()
+            ).values_list("project_id", "institute_id"):
+                ranks[project_id] = max(ranks.get(project_id, 0), inst[institute_id])
+        for project_id, host_role in Exchange.objects.filter(
+            _active_exchange_filter(user)
+        ).values_list("project_id", "host_role"):
+            ranks[project_id] = max(ranks.get(project_id, 0), ROLE_RANK[Role(host_role)])
+        cache["projects"] = ranks
+    return cache["projects"]
+
+
+def project_rank(user, project) -> int:
+    """The user's rank in the project, programme managers counting as leads."""
+    project_id = getattr(project, "pk", project)
+    rank = project_ranks(user).get(project_id, 0)
+    if is_programme_manager(user):
+        return MANAGE
+    return rank
+
+
+def is_participant(user, project) -> bool:
+    return project_ranks(user).get(getattr(project, "pk", project), 0) > 0
+
+
+def can_view(user, project) -> bool:
+    return project_rank(user, project) >= VIEW
+
+
+def can_act(user, project) -> bool:
+    return project_rank(user, project) >= ACT
+
+
+def can_manage(user, project) -> bool:
+    return project_rank(user, project) >= MANAGE
+
+
+def can_see_results(user, project) -> bool:
+    """Results and findings: participants always; others with view access once the embargo ends."""
+    if is_participant(user, project):
+        return True
+    return can_view(user, project) and not project.is_embargoed
+
+
+def visible_projects(user, queryset: QuerySet | None = None) -> QuerySet:
+    from evaluations.models import EvaluationProject
+
+    qs = queryset if queryset is not None else EvaluationProject.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if is_programme_manager(user):
+        return qs
+    return qs.filter(pk__in=list(project_ranks(user).keys()))
+
+
+def results_visible_projects(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Projects whose results (runs, scores, samples, findings) the user may read."""
+    qs = visible_projects(user, queryset)
+    if is_programme_manager(user):
+        participant_ids = list(project_ranks(user).keys())
+        now = timezone.now()
+        qs = qs.filter(
+            Q(pk__in=participant_ids) | Q(embargo_until__isnull=True) | Q(embargo_until__lte=now)
+        )
+    return qs
+
+
+def acting_projects(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Projects in which the user may act (evaluator or above)."""
+    if is_programme_manager(user):
+        return visible_projects(user, queryset)
+    ids = [pid for pid, rank in project_ranks(user).items() if rank >= ACT]
+    qs = visible_projects(user, queryset)
+    return qs.filter(pk__in=ids)
+
+
+def get_project_or_404(user, **lookup) -> EvaluationProject:
+    try:
+        return visible_projects(user).get(**lookup)
+    except Exception as exc:  # DoesNotExist, or a malformed lookup value
+        from evaluations.models import EvaluationProject
+
+        if isinstance(exc, (EvaluationProject.DoesNotExist, ValueError)):
+            raise Http404("No such project.") from exc
+        raise
+
+
+def manageable_institutes(user) -> QuerySet:
+    """Institutes whose lead the user is (all, for a programme manager)."""
+    from institutes.models import Institute
+
+    if is_programme_manager(user):
+        return Institute.objects.all()
+    ids = [iid for iid, rank in institute_ranks(user).items() if rank >= MANAGE]
+    return Institute.objects.filter(pk__in=ids)
