@@ -194,3 +194,43 @@ def manageable_institutes(user) -> QuerySet:
         return Institute.objects.all()
     ids = [iid for iid, rank in institute_ranks(user).items() if rank >= MANAGE]
     return Institute.objects.filter(pk__in=ids)
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse an action the user may not take (403). Visibility is checked before, by selectors (404)."""
+    if not allowed:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(message)
+
+
+def is_lead_of(user, institute) -> bool:
+    return is_programme_manager(user) or institute_rank(user, institute) >= MANAGE
+
+
+def visible_guidelines(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Guidelines are shared protocols: visible to staff of the owner and required institutes, to
+    participants of projects that adopted one of their versions, and to programme managers."""
+    from evaluations.models import Guideline
+
+    qs = queryset if queryset is not None else Guideline.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if is_programme_manager(user):
+        return qs
+    institute_ids = list(institute_ranks(user).keys())
+    project_ids = list(project_ranks(user).keys())
+    return qs.filter(
+        Q(owner_institute_id__in=institute_ids)
+        | Q(required_institutes__in=institute_ids)
+        | Q(versions__adoptions__project_id__in=project_ids)
+    ).distinct()
+
+
+def can_edit_guideline(user, guideline) -> bool:
+    """Leads and evaluators of the owner or a required institute draft versions."""
+    if is_programme_manager(user):
+        return True
+    ranks = institute_ranks(user)
+    ids = {guideline.owner_institute_id, *(i.pk for i in guideline.required_institutes.all())}
+    return any(ranks.get(i, 0) >= ACT for i in ids if i)

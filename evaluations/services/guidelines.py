@@ -1,0 +1,181 @@
+"""Writes for evaluation guidelines: drafting versions, review, joint approval, adoption.
+
+A version is approved when every required institute has signed it (one signature per institute,
+given by one of its leads). Approving a version supersedes the previously approved one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from evaluations.models import (
+    Domain,
+    EvaluationProject,
+    Guideline,
+    GuidelineApproval,
+    GuidelineVersion,
+    ProjectGuideline,
+)
+from institutes import access
+from institutes.models import Institute
+
+
+@transaction.atomic
+def guideline_create(
+    *,
+    user,
+    code: str,
+    title: str,
+    owner_institute: Institute,
+    required_institutes: Iterable[Institute],
+    domain: Domain | None = None,
+) -> Guideline:
+    access.require(
+        access.is_lead_of(user, owner_institute),
+        f"Only a lead of {owner_institute.name} (or a programme manager) starts a guideline for it.",
+    )
+    required = list(required_institutes)
+    if not required:
+        raise ValidationError(
+            {"required_institutes": "Name at least one institute that must approve."}
+        )
+    if Guideline.objects.filter(code=code).exists():
+        raise ValidationError({"code": f"The code '{code}' is taken by another guideline."})
+    guideline = Guideline(
+        code=code, title=title.strip(), owner_institute=owner_institute, domain=domain
+    )
+    guideline.full_clean()
+    guideline.save()
+    guideline.required_institutes.set(required)
+    return guideline
+
+
+@transaction.atomic
+def guideline_version_create(
+    *, user, guideline: Guideline, body_markdown: str, change_summary: str = ""
+) -> GuidelineVersion:
+    """A new draft, numbered after the latest version."""
+    access.require(
+        access.can_edit_guideline(user, guideline),
+        "Only staff of the owner or a required institute draft versions of this guideline.",
+    )
+    if not body_markdown.strip():
+        raise ValidationError({"body_markdown": "A guideline version needs a body."})
+    Guideline.objects.select_for_update().filter(
+        pk=guideline.pk
+    ).first()  # numbers are taken in turn
+    latest = guideline.versions.aggregate(n=Max("number"))["n"] or 0
+    version = GuidelineVersion(
+        guideline=guideline,
+        number=latest + 1,
+        body_markdown=body_markdown,
+        change_summary=change_summary.strip(),
+        created_by=user,
+    )
+    version.full_clean()
+    version.save()
+    return version
+
+
+@transaction.atomic
+def guideline_version_update(
+    *, user, version: GuidelineVersion, body_markdown: str, change_summary: str = ""
+) -> GuidelineVersion:
+    access.require(
+        access.can_edit_guideline(user, version.guideline), "You cannot edit this guideline."
+    )
+    if version.status != GuidelineVersion.Status.DRAFT:
+        raise ValidationError("Only a draft can be edited: start a new version instead.")
+    if not body_markdown.strip():
+        raise ValidationError({"body_markdown": "A guideline version needs a body."})
+    version.body_markdown = body_markdown
+    version.change_summary = change_summary.strip()
+    version.save(update_fields=["body_markdown", "change_summary"])
+    return version
+
+
+@transaction.atomic
+def guideline_version_submit(*, user, version: GuidelineVersion) -> GuidelineVersion:
+    """draft -> in review: the text is frozen and institutes can sign."""
+    access.require(
+        access.can_edit_guideline(user, version.guideline), "You cannot submit this guideline."
+    )
+    version = GuidelineVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != GuidelineVersion.Status.DRAFT:
+        raise ValidationError(
+            f"Only a draft can be submitted for review; this version is {version.get_status_display().lower()}."
+        )
+    version.status = GuidelineVersion.Status.IN_REVIEW
+    version.save(update_fields=["status"])
+    return version
+
+
+def approval_state(version: GuidelineVersion) -> list[tuple[Institute, GuidelineApproval | None]]:
+    """Each required institute with its signature, or None while it has not signed."""
+    signed = {a.institute_id: a for a in version.approvals.all()}
+    return [(inst, signed.get(inst.pk)) for inst in version.guideline.required_institutes.all()]
+
+
+@transaction.atomic
+def guideline_version_approve(
+    *, user, version: GuidelineVersion, institute: Institute, comment: str = ""
+) -> GuidelineVersion:
+    """A lead of a required institute signs for it. The last signature approves the version and
+    supersedes the one approved before."""
+    version = (
+        GuidelineVersion.objects.select_for_update().select_related("guideline").get(pk=version.pk)
+    )
+    guideline = version.guideline
+    required_ids = set(guideline.required_institutes.values_list("pk", flat=True))
+    if institute.pk not in required_ids:
+        raise ValidationError(
+            {"institute": f"{institute.name} is not asked to approve this guideline."}
+        )
+    access.require(
+        access.institute_rank(user, institute) >= access.MANAGE,
+        f"Only a lead of {institute.name} signs for it.",
+    )
+    if version.status != GuidelineVersion.Status.IN_REVIEW:
+        raise ValidationError(
+            f"Only a version in review can be approved; this version is {version.get_status_display().lower()}."
+        )
+    if version.approvals.filter(institute=institute).exists():
+        raise ValidationError({"institute": f"{institute.name} has already approved this version."})
+    try:
+        with transaction.atomic():
+            GuidelineApproval.objects.create(
+                version=version, institute=institute, user=user, comment=comment
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"institute": f"{institute.name} has already approved this version."}
+        ) from exc
+    signed = set(version.approvals.values_list("institute_id", flat=True))
+    if required_ids <= signed:
+        guideline.versions.filter(status=GuidelineVersion.Status.APPROVED).exclude(
+            pk=version.pk
+        ).update(status=GuidelineVersion.Status.SUPERSEDED)
+        version.status = GuidelineVersion.Status.APPROVED
+        version.approved_at = timezone.now()
+        version.save(update_fields=["status", "approved_at"])
+    return version
+
+
+@transaction.atomic
+def project_adopt_guideline(
+    *, user, project: EvaluationProject, version: GuidelineVersion
+) -> ProjectGuideline:
+    access.require(
+        access.can_manage(user, project),
+        "Only leads of a participating institute manage this project.",
+    )
+    if version.status != GuidelineVersion.Status.APPROVED:
+        raise ValidationError({"version": "Only an approved guideline version can be adopted."})
+    if project.adoptions.filter(version=version).exists():
+        raise ValidationError({"version": f"The project has already adopted {version}."})
+    return ProjectGuideline.objects.create(project=project, version=version, adopted_by=user)
