@@ -1,0 +1,11 @@
+"""REST API resources of this app, registered on the /api/v1/ router.
+
+Each area registers its own viewsets: one call per area below.
+"""
+
+from evaluations.api.projects import register_project_routes
+
+
+def api_routes(router) -> None:
+    """Register this app's viewsets on the API router."""
+    register_project_routes(router)
