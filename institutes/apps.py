@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class InstitutesConfig(AppConfig):
     name = "institutes"
     verbose_name = "Institutes and people"
+
+    def ready(self) -> None:
+        from institutes import signals  # noqa: F401  (connects the audit hooks)

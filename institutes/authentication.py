@@ -36,6 +36,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        # The audit trail records writes made with this token as the token's.
+        request._request.concord_token_id = token.pk
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

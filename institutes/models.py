@@ -137,3 +137,47 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
+
+
+class AuditEvent(models.Model):
+    """One recorded change or security event. Rows are written by database triggers (every insert,
+    update and delete of Concord's tables, bulk updates and admin actions included) and by
+    `institutes.audit.record` for security events. Never edited."""
+
+    class ActorKind(models.TextChoices):
+        USER = "user", "Signed-in user"
+        TOKEN = "token", "API token"
+        WORKER = "worker", "Worker"
+        SYSTEM = "system", "System (command, migration)"
+        ANONYMOUS = "anonymous", "Anonymous"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_kind = models.CharField(
+        max_length=10, choices=ActorKind.choices, default=ActorKind.SYSTEM
+    )
+    token_id = models.BigIntegerField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=200, blank=True, help_text="Path, task name or command.")
+    action = models.CharField(
+        max_length=40, db_index=True, help_text="insert, update, delete or a security event."
+    )
+    table = models.CharField(max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    project_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["table", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.table} {self.object_id}"

@@ -1,0 +1,255 @@
+"""The audit trail: who changed what, when, and from where.
+
+Changes are recorded by PostgreSQL triggers on every table of Concord's apps, so nothing escapes
+them: ORM saves, bulk `QuerySet.update`, admin actions and raw SQL alike, per row with the changed
+columns (secrets redacted). Sample rows, written by the million with COPY, are the exception: a row
+trigger would double the cost of ingestion, so the ingestion service records one event per run
+with the number of rows instead. Who and from where reach the triggers through session settings
+(`concord.actor_id`, ...) that this module sets:
+
+- in web requests, `AuditMiddleware` sets them just before each write statement of the request
+  (read-only requests pay nothing), from the signed-in user or the API token;
+- in Celery workers, a task_prerun signal marks the worker and the task;
+- management commands and migrations are recorded as `system`.
+
+Security events (logins, failed logins, token issue and revocation, denied access, exports, reads
+of embargoed results) are written with `record()`.
+
+The one-command demo runs on SQLite, which has no triggers: it keeps no trail of changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import contextmanager
+
+from django.db import connection, connections
+
+logger = logging.getLogger(__name__)
+
+AUDITED_APPS = ("institutes", "evaluations", "exchanges")
+# Tables written in bulk (COPY of up to millions of rows): recorded by their writer, one event a run.
+BULK_TABLES = {"evaluations_sampleresult"}
+# Columns whose changes alone are bookkeeping, not changes worth an event (heartbeats, progress).
+IGNORED_COLUMNS = [
+    "updated_at",
+    "heartbeat_at",
+    "progress_done",
+    "progress_total",
+    "last_used_at",
+    "last_login",
+]
+SECRET_COLUMNS = ["password", "token_hash"]
+_WRITES = ("INSERT", "UPDATE", "DELETE", "COPY", "MERGE")
+
+SETTINGS = ("actor_id", "actor_kind", "token_id", "ip", "request_id", "source")
+
+FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION concord_audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  old_j jsonb; new_j jsonb; diff jsonb := '{}'::jsonb; k text; obj text; proj bigint;
+  ignored text[] := %(ignored)s;
+  secret text[] := %(secret)s;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    new_j := to_jsonb(NEW); diff := new_j;
+  ELSIF TG_OP = 'DELETE' THEN
+    old_j := to_jsonb(OLD); diff := old_j;
+  ELSE
+    old_j := to_jsonb(OLD); new_j := to_jsonb(NEW);
+    FOR k IN SELECT jsonb_object_keys(new_j) LOOP
+      IF (new_j -> k) IS DISTINCT FROM (old_j -> k) AND NOT (k = ANY(ignored)) THEN
+        diff := diff || jsonb_build_object(k, jsonb_build_array(old_j -> k, new_j -> k));
+      END IF;
+    END LOOP;
+    IF diff = '{}'::jsonb THEN RETURN NULL; END IF;
+  END IF;
+  FOREACH k IN ARRAY secret LOOP
+    IF diff ? k THEN diff := jsonb_set(diff, ARRAY[k], '"(redacted)"'::jsonb); END IF;
+  END LOOP;
+  obj := coalesce(new_j ->> 'id', old_j ->> 'id', '');
+  IF TG_TABLE_NAME = 'evaluations_evaluationproject' THEN
+    proj := nullif(obj, '')::bigint;
+  ELSE
+    proj := (coalesce(new_j, old_j) ->> 'project_id')::bigint;
+  END IF;
+  INSERT INTO institutes_auditevent
+    (at, actor_id, actor_kind, token_id, ip, request_id, source, action, "table", object_id, project_id, changes)
+  VALUES (
+    clock_timestamp(),
+    nullif(current_setting('concord.actor_id', true), '')::bigint,
+    coalesce(nullif(current_setting('concord.actor_kind', true), ''), 'system'),
+    nullif(current_setting('concord.token_id', true), '')::bigint,
+    nullif(current_setting('concord.ip', true), '')::inet,
+    coalesce(current_setting('concord.request_id', true), ''),
+    left(coalesce(current_setting('concord.source', true), ''), 200),
+    lower(TG_OP), TG_TABLE_NAME, obj, proj, diff);
+  RETURN NULL;
+END $$;
+
+"""
+
+
+def audited_tables(using: str = "default") -> list[str]:
+    from django.apps import apps
+
+    tables = set()
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.app_label in AUDITED_APPS and not model._meta.proxy and model._meta.managed:
+            tables.add(model._meta.db_table)
+    tables.discard("institutes_auditevent")
+    tables -= BULK_TABLES
+    existing = set(connections[using].introspection.table_names())
+    return sorted(tables & existing)
+
+
+def install_triggers(using: str = "default") -> int:
+    """(Re)create the audit triggers on every Concord table. Idempotent; runs after `migrate`."""
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return 0
+    tables = audited_tables(using)
+    if "institutes_auditevent" not in conn.introspection.table_names():
+        return 0
+
+    def array(values: list[str]) -> str:
+        return "ARRAY[" + ", ".join("'" + v + "'" for v in values) + "]::text[]"
+
+    with conn.cursor() as cursor:
+        cursor.execute(
+            FUNCTION_SQL % {"ignored": array(IGNORED_COLUMNS), "secret": array(SECRET_COLUMNS)}
+        )
+        for table in tables:
+            quoted = conn.ops.quote_name(table)
+            cursor.execute(
+                f"CREATE OR REPLACE TRIGGER concord_audit AFTER INSERT OR UPDATE OR DELETE ON {quoted} "
+                "FOR EACH ROW EXECUTE FUNCTION concord_audit_row()"
+            )
+    return len(tables)
+
+
+def _set_sql(values: dict) -> tuple[str, list]:
+    parts = ", ".join(f"set_config('concord.{key}', %s, false)" for key in SETTINGS)
+    return f"SELECT {parts}", [str(values.get(key) or "") for key in SETTINGS]
+
+
+def set_context(*, using: str = "default", **values) -> None:
+    """Mark this connection's session: later writes are recorded as made by this actor."""
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return
+    sql, params = _set_sql(values)
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def clear_context(using: str = "default") -> None:
+    set_context(using=using)
+
+
+@contextmanager
+def acting_as(**values):
+    """Record the writes inside the block as made by the given actor (commands, workers, tests)."""
+    set_context(**values)
+    try:
+        yield
+    finally:
+        clear_context()
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or ""
+
+
+def request_actor(request) -> dict:
+    user = getattr(request, "user", None)
+    token_id = getattr(request, "concord_token_id", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        kind = "token" if token_id else "user"
+        actor_id = user.pk
+    else:
+        kind, actor_id = "anonymous", None
+    return {
+        "actor_id": actor_id,
+        "actor_kind": kind,
+        "token_id": token_id,
+        "ip": client_ip(request),
+        "request_id": getattr(request, "concord_request_id", ""),
+        "source": f"{request.method} {request.path}"[:200],
+    }
+
+
+class _WriteMarker:
+    """Database execute wrapper: before each write statement of a request, tell the session who
+    is writing. Reads pass through untouched."""
+
+    def __init__(self, request):
+        self.request = request
+        self.applied = False
+
+    def __call__(self, execute, sql, params, many, context):
+        head = sql.lstrip()[:6].upper()
+        if head.startswith(_WRITES) and "institutes_auditevent" not in sql[:80]:
+            marker_sql, marker_params = _set_sql(request_actor(self.request))
+            context["cursor"].execute(marker_sql, marker_params)
+            self.applied = True
+        return execute(sql, params, many, context)
+
+
+class AuditMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.concord_request_id = (
+            request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+        )
+        if connection.vendor != "postgresql":
+            return self.get_response(request)
+        marker = _WriteMarker(request)
+        with connection.execute_wrapper(marker):
+            response = self.get_response(request)
+        if marker.applied:
+            try:
+                # A raw cursor: the reset is bookkeeping, not one of the request's queries.
+                with connection.connection.cursor() as cursor:
+                    sql, params = _set_sql({})
+                    cursor.execute(sql, params)
+            except Exception:  # the connection may be closed already; a new one starts clean
+                logger.debug("could not reset audit context", exc_info=True)
+        response["X-Request-ID"] = request.concord_request_id
+        return response
+
+
+def record(
+    action: str,
+    *,
+    request=None,
+    user=None,
+    project_id=None,
+    table: str = "",
+    object_id="",
+    **details,
+) -> None:
+    """Write a security event (login, failed login, token issued, denied access, export, ...)."""
+    from institutes.models import AuditEvent
+
+    values = request_actor(request) if request is not None else {"actor_kind": "system"}
+    if user is not None and getattr(user, "pk", None) is not None:
+        values["actor_id"] = user.pk
+        if values.get("actor_kind") in (None, "anonymous", "system"):
+            values["actor_kind"] = "user"
+    AuditEvent.objects.create(
+        actor_id=values.get("actor_id"),
+        actor_kind=values.get("actor_kind") or "system",
+        token_id=values.get("token_id") or None,
+        ip=values.get("ip") or None,
+        request_id=values.get("request_id", ""),
+        source=values.get("source", ""),
+        action=action,
+        table=table,
+        object_id=str(object_id or ""),
+        project_id=project_id,
+        changes=details,
+    )

@@ -1,0 +1,49 @@
+"""Hooks that keep the audit trail complete: security events from Django's auth signals, the
+worker's identity in Celery tasks, and the database triggers after each migrate."""
+
+from __future__ import annotations
+
+from celery.signals import task_postrun, task_prerun
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from institutes import audit
+
+
+@receiver(post_migrate)
+def install_audit_triggers(sender, using="default", **kwargs):
+    if sender.label == "institutes" or sender.label in audit.AUDITED_APPS:
+        audit.install_triggers(using)
+
+
+@receiver(user_logged_in)
+def on_login(sender, request, user, **kwargs):
+    audit.record("login", request=request, user=user, table="institutes_user", object_id=user.pk)
+
+
+@receiver(user_logged_out)
+def on_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit.record(
+            "logout", request=request, user=user, table="institutes_user", object_id=user.pk
+        )
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    audit.record(
+        "login_failed", request=request, username=str(credentials.get("username", ""))[:150]
+    )
+
+
+@receiver(task_prerun)
+def on_task_start(sender=None, task_id=None, task=None, **kwargs):
+    audit.set_context(
+        actor_kind="worker", request_id=task_id or "", source=getattr(task, "name", "")[:200]
+    )
+
+
+@receiver(task_postrun)
+def on_task_end(sender=None, **kwargs):
+    audit.clear_context()
