@@ -234,3 +234,29 @@ def can_edit_guideline(user, guideline) -> bool:
     ranks = institute_ranks(user)
     ids = {guideline.owner_institute_id, *(i.pk for i in guideline.required_institutes.all())}
     return any(ranks.get(i, 0) >= ACT for i in ids if i)
+
+
+def can_act_for(user, project, institute) -> bool:
+    """May the user act in the project (queue jobs, upload results) on behalf of the institute?
+
+    The institute must participate in the project. Programme managers act for any participant;
+    others need the evaluator role (or above) at that institute, by membership or as the host role
+    of an active exchange linked to the project.
+    """
+    from evaluations.models import Participation
+    from exchanges.models import Exchange
+
+    institute_id = getattr(institute, "pk", institute)
+    project_id = getattr(project, "pk", project)
+    if not Participation.objects.filter(project_id=project_id, institute_id=institute_id).exists():
+        return False
+    if is_programme_manager(user):
+        return True
+    if institute_rank(user, institute_id) >= ACT:
+        return True
+    return any(
+        ROLE_RANK[Role(role)] >= ACT
+        for role in Exchange.objects.filter(
+            _active_exchange_filter(user), project_id=project_id, host_institute_id=institute_id
+        ).values_list("host_role", flat=True)
+    )

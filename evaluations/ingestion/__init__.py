@@ -1,0 +1,11 @@
+"""Ingestion of Inspect logs into runs, scores and sample results (see `service`)."""
+
+from evaluations.ingestion.reader import LogReadError
+from evaluations.ingestion.service import (
+    IngestResult,
+    LogRejected,
+    read_log_header,
+    run_ingest_log,
+)
+
+__all__ = ["IngestResult", "LogReadError", "LogRejected", "read_log_header", "run_ingest_log"]

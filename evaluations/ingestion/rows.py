@@ -1,0 +1,147 @@
+"""From Inspect's models to Concord's rows: one place for score conversion and text extraction."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+from inspect_ai.log import EvalLog, EvalSample
+from inspect_ai.scorer import value_to_float
+
+_to_float = value_to_float()
+
+# Metrics whose standard error Inspect's `stderr` metric measures (the mean of the sample values).
+_MEAN_METRICS = {"accuracy", "mean"}
+
+
+def clean_text(value: Any) -> str:
+    """PostgreSQL text and jsonb cannot hold NUL characters."""
+    text = value if isinstance(value, str) else ("" if value is None else str(value))
+    return text.replace("\x00", "\ufffd")
+
+
+def clean_json(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(k): clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_json(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/Infinity
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return clean_text(value)
+
+
+def finite(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def score_as_float(value: Any) -> float | None:
+    """A sample score as a number, with Inspect's `value_to_float` semantics ("C" -> 1, "I" -> 0,
+    "P" -> 0.5, numbers as numbers). Lists and dicts have no single number: None."""
+    if value is None or isinstance(value, list | dict):
+        return None
+    return finite(_to_float(value))
+
+
+def parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def primary_score(log: EvalLog) -> tuple[str, str, float | None, float | None]:
+    """(scorer, metric, value, stderr) of the headline result: the first scorer, its accuracy (or
+    mean, or first metric), and the stderr the scorer reports."""
+    if log.results is None or not log.results.scores:
+        return "", "", None, None
+    first = log.results.scores[0]
+    metrics = first.metrics
+    name = next(
+        (m for m in ("accuracy", "mean") if m in metrics),
+        next((m for m in metrics if m != "stderr"), ""),
+    )
+    value = finite(metrics[name].value) if name else None
+    stderr = finite(metrics["stderr"].value) if "stderr" in metrics else None
+    return first.name, name, value, stderr if name in _MEAN_METRICS else None
+
+
+def run_scores(log: EvalLog) -> list[dict[str, Any]]:
+    """Every scorer and metric of the log. `stderr` is filled for the metrics it measures."""
+    rows = []
+    if log.results is None:
+        return rows
+    for score in log.results.scores:
+        stderr = finite(score.metrics["stderr"].value) if "stderr" in score.metrics else None
+        for metric_name, metric in score.metrics.items():
+            rows.append(
+                {
+                    "scorer": score.name[:200],
+                    "metric": metric_name[:100],
+                    "value": finite(metric.value),
+                    "stderr": stderr if metric_name in _MEAN_METRICS else None,
+                    "scored_samples": score.scored_samples,
+                }
+            )
+    return rows
+
+
+def input_text(sample: EvalSample) -> str:
+    if isinstance(sample.input, str):
+        return sample.input
+    return "\n\n".join(f"{m.role}: {m.text}" for m in sample.input)
+
+
+def target_text(sample: EvalSample) -> str:
+    if isinstance(sample.target, list):
+        return " | ".join(sample.target)
+    return sample.target or ""
+
+
+def sample_scores(sample: EvalSample) -> dict[str, Any]:
+    return {
+        name: {
+            "value": score.value,
+            "answer": score.answer,
+            "explanation": score.explanation,
+            "metadata": score.metadata,
+        }
+        for name, score in (sample.scores or {}).items()
+    }
+
+
+def sample_primary_value(sample: EvalSample, scorer: str) -> float | None:
+    """The sample's value for the headline scorer (a key of a dict-valued scorer counts too)."""
+    scores = sample.scores or {}
+    if scorer in scores:
+        return score_as_float(scores[scorer].value)
+    for score in scores.values():
+        if isinstance(score.value, dict) and scorer in score.value:
+            return score_as_float(score.value[scorer])
+    if not scorer and len(scores) == 1:
+        return score_as_float(next(iter(scores.values())).value)
+    return None
+
+
+def sample_tokens(sample: EvalSample) -> int:
+    return sum(usage.total_tokens or 0 for usage in sample.model_usage.values())
+
+
+def usage_totals(log: EvalLog) -> tuple[int, int, int]:
+    usage = log.stats.model_usage.values() if log.stats else []
+    inputs = outputs = totals = 0
+    for item in usage:
+        inputs += item.input_tokens or 0
+        outputs += item.output_tokens or 0
+        totals += item.total_tokens or 0
+    return inputs, outputs, totals

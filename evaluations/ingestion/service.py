@@ -1,0 +1,315 @@
+"""The one ingestion service: an Inspect log becomes an EvaluationRun with its RunScores and
+SampleResults, all or nothing.
+
+Used by the job runner, and by the upload API and `import_log`. Rules:
+
+- One transaction: the run, every scorer/metric and every sample row, or nothing. Sample rows go
+  through PostgreSQL `COPY` (bulk_create in batches on SQLite, which only the demo uses), streamed
+  from the log one sample at a time.
+- The same log twice never makes two runs: `inspect_eval_id` is unique; the second call returns the
+  existing run (`created=False`). A log already imported into another project is refused.
+- Logs whose evaluation finished (`success`), failed (`error`) or was cancelled (`cancelled`) are
+  ingested with that status on the run, so partial results and the transcripts that led to an error
+  can be read; comparisons and dashboards use `success` runs. A `started` log (the evaluation is
+  still running, or its process was killed) is refused: it has no results to trust.
+- The log's task and model are mapped to an existing EvaluationTask and to a system of the project;
+  when they cannot be (or are ambiguous), a ValidationError names what is missing. Look-alike tasks
+  or systems are never created.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+
+from evaluations.ingestion import rows
+from evaluations.ingestion.reader import LogReadError, open_log
+from evaluations.models import (
+    AISystem,
+    EvaluationProject,
+    EvaluationRun,
+    EvaluationTask,
+    GuidelineVersion,
+    Participation,
+    RunScore,
+    SampleResult,
+)
+from institutes import access, audit
+from institutes.models import Institute
+
+INGESTIBLE = {"success", "error", "cancelled"}
+_BATCH = 500  # rows per bulk_create on SQLite
+
+
+@dataclass
+class IngestResult:
+    run: EvaluationRun
+    created: bool
+
+
+class LogRejected(ValidationError):
+    """A readable log that Concord will not ingest (incomplete, or for another project)."""
+
+
+def _mapped_task(eval_spec) -> EvaluationTask:
+    names = {n for n in (eval_spec.task, eval_spec.task_registry_name) if n}
+    short = {n.rsplit("/", 1)[-1] for n in names}
+    condition = Q(inspect_ref__in=names) | Q(slug__in=names)
+    for name in short:
+        condition |= Q(inspect_ref__endswith=f":{name}") | Q(inspect_ref__endswith=f"/{name}")
+    candidates = list(EvaluationTask.objects.filter(condition).order_by("pk")[:3])
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ValidationError(
+            {
+                "task": f"No evaluation task in Concord matches the log's task "
+                f"'{eval_spec.task}'. A programme manager registers it first, or choose the task."
+            }
+        )
+    raise ValidationError(
+        {
+            "task": f"Several evaluation tasks match the log's task '{eval_spec.task}' "
+            f"({', '.join(t.slug for t in candidates)}): choose one."
+        }
+    )
+
+
+def _mapped_system(eval_spec, project: EvaluationProject) -> AISystem:
+    candidates = list(
+        AISystem.objects.filter(
+            project_systems__project=project, inspect_model=eval_spec.model
+        ).order_by("pk")[:3]
+    )
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ValidationError(
+            {
+                "system": f"No system of project '{project.slug}' has the log's model "
+                f"'{eval_spec.model}'. Add the system to the project first, or choose it."
+            }
+        )
+    raise ValidationError(
+        {
+            "system": f"Several systems of project '{project.slug}' use the model "
+            f"'{eval_spec.model}': choose one."
+        }
+    )
+
+
+def _check_context(*, project, institute, system, uploaded_by) -> None:
+    if not Participation.objects.filter(project=project, institute=institute).exists():
+        raise ValidationError(
+            {"institute": f"{institute.name} does not participate in '{project.slug}'."}
+        )
+    if not project.project_systems.filter(system=system).exists():
+        raise ValidationError({"system": f"{system} is not a system of '{project.slug}'."})
+    if uploaded_by is not None:
+        access.require(
+            access.can_act_for(uploaded_by, project, institute),
+            f"You cannot add results to '{project.slug}' for {institute.name}.",
+        )
+
+
+def _stored_path(path: Path) -> str:
+    """The log's path relative to CONCORD_LOG_DIR when it lives there, else as given."""
+    try:
+        return str(path.resolve().relative_to(Path(settings.CONCORD_LOG_DIR).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def run_ingest_log(
+    *,
+    path: str | Path,
+    project: EvaluationProject,
+    institute: Institute,
+    source: str,
+    task: EvaluationTask | None = None,
+    system: AISystem | None = None,
+    job=None,
+    uploaded_by=None,
+    guideline_version: GuidelineVersion | None = None,
+    notes: str = "",
+    log_file: str | None = None,
+) -> IngestResult:
+    """Ingest one Inspect log (see the module docstring for the rules). `log_file` is what the run
+    records as its file (default: `path`, relative to CONCORD_LOG_DIR when inside it)."""
+    path = Path(path)
+    with open_log(path) as reader:
+        header = reader.header()
+        spec = header.eval
+        if header.status not in INGESTIBLE:
+            raise LogRejected(
+                f"The log is incomplete (status '{header.status}'): its evaluation was still "
+                "running or its process was killed. Only finished logs are ingested."
+            )
+        existing = EvaluationRun.objects.filter(inspect_eval_id=spec.eval_id).first()
+        if existing is not None:
+            return _existing(existing, project)
+
+        task = task or _mapped_task(spec)
+        system = system or _mapped_system(spec, project)
+        _check_context(project=project, institute=institute, system=system, uploaded_by=uploaded_by)
+
+        scorer, metric, value, stderr = rows.primary_score(header)
+        input_tokens, output_tokens, total_tokens = rows.usage_totals(header)
+        stats = header.stats
+        run = EvaluationRun(
+            project=project,
+            task=task,
+            system=system,
+            institute=institute,
+            source=source,
+            log_format="inspect",
+            inspect_eval_id=spec.eval_id,
+            inspect_task=(spec.task or "")[:300],
+            inspect_model=(spec.model or "")[:300],
+            guideline_version=guideline_version
+            or (job.guideline_version if job is not None else None),
+            status=header.status,
+            started_at=rows.parse_time(stats.started_at if stats else None)
+            or rows.parse_time(spec.created),
+            completed_at=rows.parse_time(stats.completed_at if stats else None),
+            epochs=spec.config.epochs or 1,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            total_tokens=total_tokens,
+            primary_scorer=scorer,
+            primary_metric=metric,
+            primary_value=value,
+            primary_stderr=stderr,
+            log_file=log_file if log_file is not None else _stored_path(path),
+            notes=notes,
+            error=rows.clean_text(header.error.message) if header.error else "",
+            uploaded_by=uploaded_by,
+        )
+        try:
+            with transaction.atomic():
+                run.save()
+                RunScore.objects.bulk_create(
+                    RunScore(run=run, **score) for score in rows.run_scores(header)
+                )
+                sample_ids, rows_written = _write_samples(run, reader.samples(), scorer)
+                run.sample_count = len(sample_ids)
+                run.save(update_fields=["sample_count"])
+                # Sample rows carry no audit trigger (bulk): one event says how many were written.
+                audit.record(
+                    "results_ingested",
+                    user=uploaded_by,
+                    project_id=project.pk,
+                    table=SampleResult._meta.db_table,
+                    object_id=run.pk,
+                    run=run.pk,
+                    rows=rows_written,
+                    source=source,
+                )
+                if job is not None:
+                    _link_job(job, run)
+        except IntegrityError:
+            # Lost a race with another ingestion of the same log: return the winner's run.
+            existing = EvaluationRun.objects.filter(inspect_eval_id=spec.eval_id).first()
+            if existing is None:
+                raise
+            return _existing(existing, project)
+    return IngestResult(run=run, created=True)
+
+
+def _existing(run: EvaluationRun, project: EvaluationProject) -> IngestResult:
+    if run.project_id != project.pk:
+        raise LogRejected(
+            "This log (Inspect eval id "
+            f"{run.inspect_eval_id}) was already imported into another project."
+        )
+    return IngestResult(run=run, created=False)
+
+
+def _link_job(job, run: EvaluationRun) -> None:
+    type(job).objects.filter(pk=job.pk).update(run=run)
+    job.run = run
+
+
+_COLUMNS = (
+    "run",
+    "sample_id",
+    "epoch",
+    "score",
+    "scores",
+    "input",
+    "target",
+    "output",
+    "metadata",
+    "error",
+    "total_tokens",
+    "entry_name",
+)
+
+
+def _sample_values(run: EvaluationRun, record, scorer: str) -> dict[str, Any]:
+    sample = record.sample
+    return {
+        "run": run.pk,
+        "sample_id": rows.clean_text(sample.id)[:200],
+        "epoch": sample.epoch,
+        "score": rows.sample_primary_value(sample, scorer),
+        "scores": rows.clean_json(rows.sample_scores(sample)),
+        "input": rows.clean_text(rows.input_text(sample)),
+        "target": rows.clean_text(rows.target_text(sample)),
+        "output": rows.clean_text(sample.output.completion if sample.output else ""),
+        "metadata": rows.clean_json(sample.metadata),
+        "error": rows.clean_text(sample.error.message) if sample.error else "",
+        "total_tokens": rows.sample_tokens(sample),
+        "entry_name": rows.clean_text(record.entry_name)[:300],
+    }
+
+
+def _write_samples(run: EvaluationRun, records, scorer: str) -> tuple[set[str], int]:
+    """Write every sample row; returns the distinct sample ids and the number of rows. Streams:
+    one sample in memory at a time."""
+    sample_ids: set[str] = set()
+    written = 0
+    if connection.vendor == "postgresql":
+        fields = {f.name: f.column for f in SampleResult._meta.concrete_fields}
+        columns = ", ".join(connection.ops.quote_name(fields[c]) for c in _COLUMNS)
+        table = connection.ops.quote_name(SampleResult._meta.db_table)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for record in records:
+                    values = _sample_values(run, record, scorer)
+                    sample_ids.add(values["sample_id"])
+                    values["scores"] = json.dumps(values["scores"])
+                    values["metadata"] = json.dumps(values["metadata"])
+                    copy.write_row([values[c] for c in _COLUMNS])
+                    written += 1
+        return sample_ids, written
+    batch: list[SampleResult] = []
+    for record in records:
+        values = _sample_values(run, record, scorer)
+        sample_ids.add(values["sample_id"])
+        values["run"] = run
+        batch.append(SampleResult(**values))
+        written += 1
+        if len(batch) >= _BATCH:
+            SampleResult.objects.bulk_create(batch)
+            batch = []
+    SampleResult.objects.bulk_create(batch)
+    return sample_ids, written
+
+
+def read_log_header(path: str | Path):
+    """The log's header (status, task, model, results) without its samples: for a preview before
+    an upload is ingested."""
+    with open_log(path) as reader:
+        return reader.header()
+
+
+__all__ = ["IngestResult", "LogReadError", "LogRejected", "read_log_header", "run_ingest_log"]

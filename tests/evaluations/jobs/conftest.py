@@ -1,0 +1,44 @@
+"""A joint project between institutes A (lead) and B, with a target system under an open access
+window and a reference system without any window. People come from tests/conftest.py: alice
+(lead at A), bob (evaluator at A), vera (viewer at A), charlie (outsider at C), pm."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluations.models import EvaluationTask, Participation
+from tests.evaluations.jobs.factories import (
+    AccessWindowFactory,
+    AISystemFactory,
+    ParticipationFactory,
+    ProjectFactory,
+    ProjectSystemFactory,
+)
+
+
+@pytest.fixture
+def project(institute_a, institute_b):
+    project = ProjectFactory(slug="joint", title="Joint test")
+    ParticipationFactory(project=project, institute=institute_a, role=Participation.Role.LEAD)
+    ParticipationFactory(project=project, institute=institute_b)
+    return project
+
+
+@pytest.fixture
+def target_system(project):
+    system = AISystemFactory(developer="Lab", name="Frontier", inspect_model="mockllm/model")
+    ProjectSystemFactory(project=project, system=system)
+    AccessWindowFactory(project=project, system=system)
+    return system
+
+
+@pytest.fixture
+def reference_system(project):
+    system = AISystemFactory(developer="Lab", name="Reference", inspect_model="mockllm/ref")
+    ProjectSystemFactory(project=project, system=system, is_reference=True)
+    return system
+
+
+@pytest.fixture
+def qa_task(db):
+    return EvaluationTask.objects.get(slug="concord-knowledge-qa")
