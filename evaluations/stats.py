@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 from statistics import NormalDist
-from typing import Literal
+from typing import Any, Literal
 
 Method = Literal["t", "normal"]
 DEFAULT_CONFIDENCE = 0.95
@@ -717,7 +717,7 @@ class RaterAgreement:
     stderr: float | None = None
 
 
-def rater_agreement(ratings: Mapping[Hashable, Mapping[Hashable, Hashable]]) -> RaterAgreement:
+def rater_agreement(ratings: Mapping[Any, Mapping[Any, Hashable]]) -> RaterAgreement:
     """Agreement between raters from ``{item: {rater: label}}``.
 
     Items with fewer than two labels carry no information about agreement and are skipped. If
