@@ -108,6 +108,11 @@ class RunComparison:
     ``agreement_rate`` is the share of pairs with equal scores; ``kappa`` is Cohen's kappa, only
     when every paired score is 0 or 1 (``binary``). ``difference`` is a - b (paired, clustered by
     sample). Figures are ``None`` when there is nothing paired.
+
+    With several epochs, kappa and agreement count every (sample, epoch) pair; kappa's standard
+    error then treats pairs as independent and is too small: read the clustered difference for
+    significance. Runs with different epoch counts pair only the epochs both have (the rest are
+    ``only_in_a`` / ``only_in_b``).
     """
 
     run_a_id: int | None
