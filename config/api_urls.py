@@ -1,9 +1,10 @@
 """The REST API: /api/v1/ resources, OpenAPI 3 schema and locally served Swagger UI."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from config.api.views import SwaggerUIView
 from evaluations.api import api_routes as evaluations_routes
 from exchanges.api import api_routes as exchanges_routes
 from institutes.api import api_routes as institutes_routes
@@ -16,5 +17,5 @@ exchanges_routes(router)
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SwaggerUIView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -165,7 +165,10 @@ REST_FRAMEWORK = {
         "institutes.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "config.api.permissions.TokenScopeAllowsMethod",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -173,7 +176,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -197,8 +200,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No validator badge: it would send the schema's address to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets that share a field name ("status", "role") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "evaluations.models.EvaluationProject.Status",
+        "FindingStatusEnum": "evaluations.models.Finding.Status",
+        "GuidelineVersionStatusEnum": "evaluations.models.GuidelineVersion.Status",
+        "ParticipationRoleEnum": "evaluations.models.Participation.Role",
+        "MembershipRoleEnum": "institutes.models.Role",
+    },
 }
 
 # --- Caches, sessions, security --------------------------------------------------------------

@@ -236,6 +236,30 @@ def can_edit_guideline(user, guideline) -> bool:
     return any(ranks.get(i, 0) >= ACT for i in ids if i)
 
 
+def visible_systems(user, queryset: QuerySet | None = None) -> QuerySet:
+    """AI systems: those in a project the user sees, and those not yet in any project (just
+    registered, so their registrant can add them). Programme managers see every system.
+    A pre-deployment system's name is confidential to the projects that evaluate it."""
+    from evaluations.models import AISystem, ProjectSystem
+
+    qs = queryset if queryset is not None else AISystem.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if is_programme_manager(user):
+        return qs
+    project_ids = list(project_ranks(user).keys())
+    linked = ProjectSystem.objects.values("system_id")
+    return qs.filter(
+        Q(pk__in=ProjectSystem.objects.filter(project_id__in=project_ids).values("system_id"))
+        | ~Q(pk__in=linked)
+    )
+
+
+def sees_staff_of(user, institute) -> bool:
+    """An institute's members and their roles: visible to its own staff and programme managers."""
+    return is_programme_manager(user) or institute_rank(user, institute) > 0
+
+
 def can_act_for(user, project, institute) -> bool:
     """May the user act in the project (queue jobs, upload results) on behalf of the institute?
 

@@ -38,6 +38,16 @@ def _codes(detail):
     return "error"
 
 
+def _messages(detail, prefix: str = "") -> list[str]:
+    """Every message under one field, as strings; nested ones (a list item, a nested object) say
+    where they are, e.g. "1: Object with code=x does not exist."."""
+    if isinstance(detail, dict):
+        return [m for key, value in detail.items() for m in _messages(value, f"{prefix}{key}: ")]
+    if isinstance(detail, list):
+        return [m for item in detail for m in _messages(item, prefix)]
+    return [f"{prefix}{detail}"]
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
@@ -58,8 +68,9 @@ def exception_handler(exc, context):
         "message": _flatten(detail),
     }
     if isinstance(exc, exceptions.ValidationError) and isinstance(detail, dict):
+        # Django's model validation names errors of the whole "__all__"; DRF's non_field_errors.
         body["fields"] = {
-            key: [str(v) for v in (value if isinstance(value, list) else [value])]
+            ("non_field_errors" if key == "__all__" else key): _messages(value)
             for key, value in detail.items()
         }
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:

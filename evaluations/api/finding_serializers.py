@@ -1,0 +1,91 @@
+"""Serializers for findings: what the evaluation found, moved along draft -> agreed ->
+shared with the developer -> published by the project's leads."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from config.api.inputs import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from evaluations.models import EvaluationProject, EvaluationRun, Finding, Workstream
+from institutes import access
+
+
+def _runs_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
+    return ScopedPrimaryKeyRelatedField(
+        queryset=EvaluationRun.objects.all(),
+        scope=lambda user, qs: qs.filter(project__in=access.results_visible_projects(user)),
+        many=True,
+        required=False,
+        help_text="Ids of runs of the same project that support the finding.",
+        **kwargs,
+    )
+
+
+def _workstream_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
+    return ScopedPrimaryKeyRelatedField(
+        queryset=Workstream.objects.all(),
+        scope=lambda user, qs: qs.filter(project__in=access.visible_projects(user)),
+        required=False,
+        allow_null=True,
+        help_text="Id of a workstream of the same project.",
+        **kwargs,
+    )
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    workstream = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    domain = serializers.SlugRelatedField(
+        source="workstream.domain", slug_field="slug", read_only=True, allow_null=True
+    )
+    runs = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "project",
+            "workstream",
+            "domain",
+            "title",
+            "severity",
+            "body",
+            "status",
+            "runs",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class FindingCreateSerializer(serializers.Serializer):
+    project = ScopedSlugRelatedField(
+        slug_field="slug",
+        queryset=EvaluationProject.objects.all(),
+        scope=lambda user, qs: access.results_visible_projects(user, qs),
+        help_text="Slug of a project you take part in (as an evaluator or lead).",
+    )
+    title = serializers.CharField(max_length=200)
+    severity = serializers.ChoiceField(choices=Finding.Severity.choices, required=False)
+    body = serializers.CharField(required=False, allow_blank=True, help_text="Markdown.")
+    workstream = _workstream_field()
+    runs = _runs_field()
+
+
+class FindingUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200, required=False)
+    severity = serializers.ChoiceField(choices=Finding.Severity.choices, required=False)
+    body = serializers.CharField(required=False, allow_blank=True)
+    workstream = _workstream_field()
+    runs = _runs_field()
+
+
+class FindingTransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Finding.Status.choices,
+        help_text="draft -> agreed -> shared_with_developer -> published; agreed -> draft.",
+    )
