@@ -263,3 +263,37 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "inspect_ai": {"level": "WARNING"}},
 }
+
+# --- Evaluation jobs (docs/jobs.md) -----------------------------------------------------------
+# Inspect runs go to the `evals` queue (`celery -A config worker -Q evals`), short work to `default`.
+CELERY_TASK_ROUTES = {
+    "evaluations.run_job": {"queue": "evals"},
+    "evaluations.*": {"queue": "default"},
+}
+# A running job writes a heartbeat this often; one silent for CONCORD_JOB_STALE_SECONDS is taken
+# for lost (worker killed) by the reaper, which re-queues it up to its max_attempts.
+CONCORD_JOB_HEARTBEAT_SECONDS = env.float("CONCORD_JOB_HEARTBEAT_SECONDS", default=5.0)
+CONCORD_JOB_STALE_SECONDS = env.float("CONCORD_JOB_STALE_SECONDS", default=90.0)
+# A job still `queued` this long after it was sent is sent again (the broker may have lost it).
+CONCORD_JOB_REQUEUE_SECONDS = env.float("CONCORD_JOB_REQUEUE_SECONDS", default=900.0)
+# Wall-clock limit of a job without a `time_limit` param (soft: the eval is cancelled), and the
+# grace after a cancel or the soft limit before the evaluation process is killed.
+CONCORD_JOB_TIME_LIMIT_SECONDS = env.int("CONCORD_JOB_TIME_LIMIT_SECONDS", default=6 * 3600)
+CONCORD_JOB_CANCEL_GRACE_SECONDS = env.float("CONCORD_JOB_CANCEL_GRACE_SECONDS", default=5.0)
+CELERY_BEAT_SCHEDULE["evaluations-reap-jobs"] = {
+    "task": "evaluations.reap_jobs",
+    "schedule": timedelta(seconds=env.float("CONCORD_JOB_REAP_INTERVAL_SECONDS", default=30.0)),
+}
+CELERY_BEAT_SCHEDULE["evaluations-reconcile-jobs"] = {
+    "task": "evaluations.reconcile_jobs",
+    "schedule": timedelta(
+        seconds=env.float("CONCORD_JOB_RECONCILE_INTERVAL_SECONDS", default=120.0)
+    ),
+}
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "JobStatusEnum": "evaluations.models.EvaluationJob.Status",
+        "RunStatusEnum": "evaluations.models.EvaluationRun.Status",
+        "RunSourceEnum": "evaluations.models.EvaluationRun.Source",
+    }
+)

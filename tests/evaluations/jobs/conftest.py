@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from evaluations.models import EvaluationTask, Participation
+from evaluations.services.tasks import task_builtin_upsert
 from tests.evaluations.jobs.factories import (
     AccessWindowFactory,
     AISystemFactory,
@@ -41,4 +42,6 @@ def reference_system(project):
 
 @pytest.fixture
 def qa_task(db):
+    # The data migration wrote it, but transactional tests flush tables between tests.
+    task_builtin_upsert()
     return EvaluationTask.objects.get(slug="concord-knowledge-qa")

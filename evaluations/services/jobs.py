@@ -1,0 +1,279 @@
+"""Writes for evaluation jobs: queue, cancel, retry, and the periodic reaper and reconciler.
+
+The database row is the truth; the Celery message carries only the job id and is sent on commit.
+A worker claims a job with a conditional UPDATE (see `evaluations.runner.supervisor`), so a
+message delivered twice, or re-sent by the reconciler, never runs a job twice.
+
+Access windows: a job against a project's *target* system needs one of the system's access windows
+for the project to be open. A *reference* system (`ProjectSystem.is_reference`) is usually a
+released model that needs no pre-deployment access: without any window it may always be run, and
+once windows are recorded for it they are enforced like a target's. The window is checked when the
+job is queued and again when a worker picks it up.
+
+Retry of a failed or cancelled job makes a **new job** (`retry_of` points back): each job keeps its
+own error, log file and run, and `attempts` counts only the automatic re-runs after a worker was
+lost, up to `max_attempts`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from evaluations.models import (
+    AccessWindow,
+    AISystem,
+    EvaluationJob,
+    EvaluationProject,
+    EvaluationTask,
+    GuidelineVersion,
+    ProjectSystem,
+)
+from evaluations.services.job_params import clean_params
+from institutes import access
+from institutes.models import Institute
+
+logger = logging.getLogger(__name__)
+
+Status = EvaluationJob.Status
+QUEUEABLE_PROJECT_STATUSES = {EvaluationProject.Status.ACTIVE, EvaluationProject.Status.REPORTING}
+
+
+# Celery's hard limit on the task that supervises a job: a backstop behind the supervisor's own
+# limits (the job's time limit, then SIGKILL after the grace period), leaving time to ingest.
+_BACKSTOP_MARGIN_SECONDS = 900
+
+
+def _send(job_id: int, queue: str, hard_limit: float) -> None:
+    from evaluations.tasks import run_job
+
+    run_job.apply_async(args=[job_id], queue=queue, time_limit=hard_limit)
+
+
+def _enqueue_on_commit(job: EvaluationJob) -> None:
+    limit = (job.params or {}).get("time_limit") or settings.CONCORD_JOB_TIME_LIMIT_SECONDS
+    hard_limit = limit + settings.CONCORD_JOB_CANCEL_GRACE_SECONDS + _BACKSTOP_MARGIN_SECONDS
+    # robust: a broker that is down must not turn a committed job into an error page; the
+    # reconciler sends it again later.
+    transaction.on_commit(partial(_send, job.pk, job.queue, hard_limit), robust=True)
+
+
+def access_window_error(
+    project: EvaluationProject, system: AISystem, *, at: datetime | None = None
+) -> str | None:
+    """Why a job against this system may not run now, or None when it may."""
+    at = at or timezone.now()
+    link = ProjectSystem.objects.filter(project=project, system=system).first()
+    if link is None:
+        return f"{system} is not a system of this project."
+    windows = AccessWindow.objects.filter(project=project, system=system)
+    if any(window.is_open(at) for window in windows):
+        return None
+    if link.is_reference and not windows:
+        return None
+    upcoming = windows.filter(starts_at__gt=at).order_by("starts_at").first()
+    if upcoming is not None:
+        return f"The access window for {system} opens on {upcoming.starts_at:%Y-%m-%d %H:%M} UTC."
+    if windows:
+        return f"The access window for {system} is closed."
+    return f"No access window is recorded for {system} in this project."
+
+
+@transaction.atomic
+def job_queue(
+    *,
+    project: EvaluationProject,
+    task: EvaluationTask,
+    system: AISystem,
+    institute: Institute,
+    requested_by,
+    params: dict[str, Any] | None = None,
+    guideline_version: GuidelineVersion | None = None,
+    retry_of: EvaluationJob | None = None,
+) -> EvaluationJob:
+    """Queue a job to run `task` against `system` for `institute`.
+
+    Refused (PermissionDenied) unless the requester may act for the institute in the project
+    (evaluator role or above, see `access.can_act_for`); refused (ValidationError naming the field)
+    for an inactive project or task, a system outside the project or outside its access window,
+    an unadopted guideline version, or bad params. Params are the task's defaults overridden by
+    `params`. The message is sent when the transaction commits.
+    """
+    access.require(
+        access.can_act_for(requested_by, project, institute),
+        f"You cannot queue jobs in '{project.slug}' for {institute.name}: that needs the "
+        "evaluator role at a participating institute.",
+    )
+    errors: dict[str, list[str]] = {}
+    if project.status not in QUEUEABLE_PROJECT_STATUSES:
+        errors["project"] = [
+            f"Jobs are queued only in active or reporting projects; this one is {project.status}."
+        ]
+    if not task.is_active:
+        errors["task"] = [f"The task '{task.name}' is retired."]
+    window_error = access_window_error(project, system)
+    if window_error:
+        errors["system"] = [window_error]
+    if (
+        guideline_version is not None
+        and not project.adoptions.filter(version=guideline_version).exists()
+    ):
+        errors["guideline_version"] = ["The project has not adopted this guideline version."]
+    try:
+        cleaned = clean_params({**(task.default_params or {}), **(params or {})})
+    except ValidationError as exc:
+        errors["params"] = [
+            message for field_errors in exc.message_dict.values() for message in field_errors
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+    job = EvaluationJob.objects.create(
+        project=project,
+        task=task,
+        system=system,
+        institute=institute,
+        requested_by=requested_by,
+        guideline_version=guideline_version,
+        params=cleaned,
+        retry_of=retry_of,
+        enqueued_at=timezone.now(),
+    )
+    _enqueue_on_commit(job)
+    return job
+
+
+def _may_control(user, job: EvaluationJob) -> bool:
+    return access.can_act_for(user, job.project_id, job.institute_id) or access.can_manage(
+        user, job.project_id
+    )
+
+
+def job_cancel(*, job: EvaluationJob, user) -> EvaluationJob:
+    """Cancel a job. A queued job is cancelled at once; a running one is flagged, and its worker
+    stops the evaluation within seconds and marks it cancelled. Evaluators of the job's institute,
+    project leads and programme managers may cancel."""
+    access.require(_may_control(user, job), "You cannot cancel this job.")
+    now = timezone.now()
+    with transaction.atomic():
+        cancelled = EvaluationJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
+            status=Status.CANCELLED, cancel_requested=True, finished_at=now
+        )
+        if not cancelled:
+            flagged = EvaluationJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
+                cancel_requested=True
+            )
+            if not flagged:
+                job.refresh_from_db()
+                raise ValidationError(f"The job has already {job.status}: it cannot be cancelled.")
+    job.refresh_from_db()
+    return job
+
+
+def job_retry(*, job: EvaluationJob, user) -> EvaluationJob:
+    """Queue a new job with the same task, system, institute and params as a failed or cancelled
+    one (all of job_queue's checks apply again, the access window included)."""
+    if job.status not in (Status.FAILED, Status.CANCELLED):
+        raise ValidationError(
+            f"Only failed or cancelled jobs are retried; this one is {job.status}."
+        )
+    return job_queue(
+        project=job.project,
+        task=job.task,
+        system=job.system,
+        institute=job.institute,
+        requested_by=user,
+        params=job.params,
+        guideline_version=job.guideline_version,
+        retry_of=job,
+    )
+
+
+def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
+    """Find running jobs whose heartbeat went stale (their worker was killed or lost) and re-queue
+    them, or fail them with the reason once they have used `max_attempts`. A stale job whose
+    cancellation was requested is simply cancelled. Safe to run concurrently (SKIP LOCKED)."""
+    now = now or timezone.now()
+    stale_before = now - timedelta(seconds=settings.CONCORD_JOB_STALE_SECONDS)
+    counts = {"requeued": 0, "failed": 0, "cancelled": 0}
+    with transaction.atomic():
+        stale = (
+            EvaluationJob.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.RUNNING)
+            .filter(
+                Q(heartbeat_at__lt=stale_before)
+                | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
+            )
+        )
+        for job in stale:
+            last = job.heartbeat_at or job.started_at
+            seen = f"{last:%Y-%m-%d %H:%M:%S} UTC" if last else "never"
+            lost = (
+                f"attempt {job.attempts} lost: its worker stopped answering (last heartbeat {seen})"
+            )
+            job.worker = ""
+            job.heartbeat_at = None
+            if job.cancel_requested:
+                job.status = Status.CANCELLED
+                job.finished_at = now
+                job.error = f"Cancelled; {lost}."
+                counts["cancelled"] += 1
+            elif job.attempts < job.max_attempts:
+                job.status = Status.QUEUED
+                job.progress_done = 0
+                job.enqueued_at = now
+                job.error = f"Re-queued: {lost}."
+                _enqueue_on_commit(job)
+                counts["requeued"] += 1
+            else:
+                job.status = Status.FAILED
+                job.finished_at = now
+                job.error = (
+                    f"Failed: {lost}. The job was tried {job.attempts} times "
+                    f"(max_attempts={job.max_attempts})."
+                )
+                counts["failed"] += 1
+            job.save(
+                update_fields=[
+                    "status",
+                    "worker",
+                    "heartbeat_at",
+                    "progress_done",
+                    "enqueued_at",
+                    "finished_at",
+                    "error",
+                ]
+            )
+            logger.warning("job %s: %s", job.pk, job.error)
+    return counts
+
+
+def jobs_reconcile(*, now: datetime | None = None) -> int:
+    """Send again the jobs that are still `queued` long after they were sent: the broker may have
+    lost the message (Redis restarted without persistence, a worker died between receiving and
+    claiming it). Duplicates are harmless: the claim is conditional. Returns how many were sent."""
+    now = now or timezone.now()
+    before = now - timedelta(seconds=settings.CONCORD_JOB_REQUEUE_SECONDS)
+    sent = 0
+    with transaction.atomic():
+        lost = (
+            EvaluationJob.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.QUEUED)
+            .filter(Q(enqueued_at__lt=before) | Q(enqueued_at__isnull=True, created_at__lt=before))
+        )
+        for job in lost:
+            job.enqueued_at = now
+            job.save(update_fields=["enqueued_at"])
+            _enqueue_on_commit(job)
+            sent += 1
+    if sent:
+        logger.info("re-sent %s queued jobs", sent)
+    return sent

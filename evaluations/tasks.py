@@ -1,0 +1,43 @@
+"""Celery tasks of this app: thin, they take ids and call the runner and services.
+
+Queues: `run_job` goes to `evals` (routed in settings.CELERY_TASK_ROUTES; a job may name another
+queue, e.g. `evals-gpu`), the periodic reaper and reconciler to `default`.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task, signals
+
+
+@signals.worker_init.connect
+def _preload_inspect(**kwargs) -> None:
+    """In the worker's main process, before the pool forks: import Inspect (3-5 s cold) once, so
+    pool processes and the evaluation children they fork start warm, and place the offline
+    tiktoken files."""
+    from evaluations.runner import supervisor  # noqa: F401  (imports inspect_ai)
+    from evaluations.runner.offline import ensure_tiktoken_encodings
+
+    ensure_tiktoken_encodings()
+
+
+# Not acks_late: a lost worker is detected by the heartbeat reaper, which re-queues from the
+# database; the claim is a conditional UPDATE, so a redelivered message could not run twice anyway.
+@shared_task(name="evaluations.run_job", ignore_result=True)
+def run_job(job_id: int) -> str:
+    from evaluations.runner.supervisor import run_job as run
+
+    return run(int(job_id))
+
+
+@shared_task(name="evaluations.reap_jobs", ignore_result=True)
+def reap_jobs() -> dict[str, int]:
+    from evaluations.services.jobs import jobs_reap
+
+    return jobs_reap()
+
+
+@shared_task(name="evaluations.reconcile_jobs", ignore_result=True)
+def reconcile_jobs() -> int:
+    from evaluations.services.jobs import jobs_reconcile
+
+    return jobs_reconcile()
