@@ -24,6 +24,9 @@ from evaluations.models import (
 from institutes import access
 from institutes.models import Institute
 
+# Codes the pages use for their own purposes (/guidelines/new/), so no guideline may take them.
+RESERVED_CODES = frozenset({"new"})
+
 
 @transaction.atomic
 def guideline_create(
@@ -44,6 +47,8 @@ def guideline_create(
         raise ValidationError(
             {"required_institutes": "Name at least one institute that must approve."}
         )
+    if code in RESERVED_CODES:
+        raise ValidationError({"code": f"The code '{code}' is reserved: choose another."})
     if Guideline.objects.filter(code=code).exists():
         raise ValidationError({"code": f"The code '{code}' is taken by another guideline."})
     guideline = Guideline(

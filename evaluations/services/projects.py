@@ -28,6 +28,9 @@ from institutes.models import Institute, Membership
 # Marks an argument the caller did not give (None is a meaningful value for some fields).
 UNSET: Any = object()
 
+# Addresses the pages use for their own purposes (/projects/new/), so no project may take them.
+RESERVED_SLUGS = frozenset({"new"})
+
 
 def _save(instance, *, field: str | None = None, message: str = "") -> None:
     """full_clean then save, turning a lost race on a unique constraint into a form error."""
@@ -67,12 +70,13 @@ def system_create(
         base_url=base_url.strip(),
         api_key_env=api_key_env.strip(),
     )
-    _validate_system(system)
+    system_validate(system)
     _save(system, message="An AI system with this developer, name and version already exists.")
     return system
 
 
-def _validate_system(system: AISystem) -> None:
+def system_validate(system: AISystem) -> None:
+    """The rules an AI system's fields follow (also used by the admin's form)."""
     errors = {}
     if "/" not in system.inspect_model:
         errors["inspect_model"] = (
@@ -111,9 +115,20 @@ def system_update(*, user, system: AISystem, **fields) -> AISystem:
         raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
     for key, value in fields.items():
         setattr(system, key, value.strip() if isinstance(value, str) else value)
-    _validate_system(system)
+    system_validate(system)
     _save(system, message="An AI system with this developer, name and version already exists.")
     return system
+
+
+@transaction.atomic
+def project_system_register(
+    *, user, project: EvaluationProject, is_reference: bool = False, **system_fields
+) -> ProjectSystem:
+    """Registers a new AI system and adds it to the project, both or neither: for a lead of the
+    project (who, as a lead, may register systems)."""
+    _require_manage(user, project)
+    system = system_create(user=user, **system_fields)
+    return project_system_add(user=user, project=project, system=system, is_reference=is_reference)
 
 
 @transaction.atomic
@@ -143,6 +158,10 @@ def project_create(
         embargo_until=embargo_until,
         created_by=user,
     )
+    if project.slug in RESERVED_SLUGS:
+        raise ValidationError(
+            {"slug": f"The address '{project.slug}' is reserved: choose another."}
+        )
     if EvaluationProject.objects.filter(slug=project.slug).exists():
         raise ValidationError(
             {"slug": f"The address '{project.slug}' is taken by another project."}

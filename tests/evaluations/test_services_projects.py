@@ -227,3 +227,39 @@ def test_only_approved_versions_are_adopted(guideline, alice, project):
 def test_outsiders_do_not_see_the_project(project, charlie, pm):
     assert not EvaluationProject.objects.visible_to(charlie).exists()
     assert EvaluationProject.objects.visible_to(pm).get() == project
+
+
+def test_registering_a_system_for_a_project_adds_both_or_neither(project, alice, bob, system):
+    link = projects.project_system_register(
+        user=alice,
+        project=project,
+        is_reference=True,
+        developer="Lab",
+        name="Reference",
+        inspect_model="mockllm/model",
+    )
+    assert (link.system.name, link.is_reference) == ("Reference", True)
+    with pytest.raises(ValidationError, match="already exists"):
+        projects.project_system_register(
+            user=alice, project=project, developer="Lab", name="Frontier", version="1",
+            inspect_model="mockllm/model",
+        )  # fmt: skip
+    assert project.project_systems.count() == 1
+    with pytest.raises(PermissionDenied):
+        projects.project_system_register(
+            user=bob, project=project, developer="Lab", name="Sneaky", inspect_model="mockllm/model"
+        )
+    assert not AISystem.objects.filter(name="Sneaky").exists()
+
+
+def test_addresses_the_pages_use_are_reserved(alice, institute_a):
+    with pytest.raises(ValidationError, match="reserved"):
+        projects.project_create(user=alice, title="New", lead_institute=institute_a)
+    with pytest.raises(ValidationError, match="reserved"):
+        guidelines.guideline_create(
+            user=alice,
+            code="new",
+            title="New",
+            owner_institute=institute_a,
+            required_institutes=[institute_a],
+        )

@@ -1,0 +1,246 @@
+"""Guideline pages: the list, a guideline with its versions (Markdown rendered safely), the diff
+between two versions, the approval state, and the forms for drafting, review and approval."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from evaluations import forms, selectors
+from evaluations.models import GuidelineVersion
+from evaluations.services import guidelines as services
+from evaluations.textdiff import text_diff
+from evaluations.views._helpers import FAILED, is_htmx, run_action, run_service
+from institutes import access
+
+
+def guideline_view(need: str = "view"):
+    """Resolve `code` to a guideline the user can see (404 otherwise); for `edit`, refuse users
+    who may not draft versions of it (403)."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, code: str, *args, **kwargs):
+            guideline = selectors.guideline_for(request.user, code)
+            if need == "edit":
+                access.require(
+                    access.can_edit_guideline(request.user, guideline),
+                    "Only staff of the owner or a required institute draft versions of this guideline.",
+                )
+            return view(request, guideline, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _back(guideline, number=None):
+    url = reverse("evaluations:guideline_detail", kwargs={"code": guideline.code})
+    return redirect(f"{url}#v{number}" if number else url)
+
+
+@login_required
+def guideline_list(request):
+    form = forms.GuidelineFilterForm(request.GET or None)
+    context = {
+        "form": form,
+        "guidelines": selectors.guideline_list(request.user, **form.filters()),
+        "can_create": access.manageable_institutes(request.user).exists(),
+    }
+    template = "evaluations/guidelines/list.html"
+    if is_htmx(request):
+        template += "#results"
+    return render(request, template, context)
+
+
+@login_required
+def guideline_create(request):
+    form = forms.GuidelineCreateForm(request.POST or None, user=request.user)
+    access.require(
+        form.fields["owner_institute"].queryset.exists(),
+        "Only institute leads and programme managers start guidelines.",
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        guideline = run_service(
+            form,
+            lambda: services.guideline_create(
+                user=request.user,
+                code=data["code"],
+                title=data["title"],
+                owner_institute=data["owner_institute"],
+                required_institutes=data["required_institutes"],
+                domain=data["domain"],
+            ),
+        )
+        if guideline is not FAILED:
+            messages.success(
+                request, f"The guideline {guideline.code} is started: write version 1."
+            )
+            return redirect("evaluations:guideline_version_create", code=guideline.code)
+    return render(
+        request,
+        "evaluations/guidelines/form.html",
+        {"form": form, "title": "Start a guideline", "submit": "Start the guideline"},
+    )
+
+
+def _default_diff(versions: list[GuidelineVersion]):
+    """The newest version against the one before it."""
+    if len(versions) < 2:
+        return None
+    return versions[1], versions[0]
+
+
+@login_required
+def guideline_detail(request, code):
+    user = request.user
+    guideline = selectors.guideline_page_for(user, code)
+    required = list(guideline.required_institutes.all())
+    versions = list(guideline.versions.all())
+    for version in versions:
+        signed = {a.institute_id: a for a in version.approvals.all()}
+        version.approval_rows = [(inst, signed.get(inst.pk)) for inst in required]
+        version.signable = (
+            [
+                inst
+                for inst in required
+                if inst.pk not in signed and access.institute_rank(user, inst) >= access.MANAGE
+            ]
+            if version.status == GuidelineVersion.Status.IN_REVIEW
+            else []
+        )
+    pair = _default_diff(versions)
+    context = {
+        "guideline": guideline,
+        "versions": versions,
+        "required": required,
+        "can_edit": access.can_edit_guideline(user, guideline),
+        "diff_form": forms.DiffForm(
+            initial={"old": pair[0].number, "new": pair[1].number} if pair else None,
+            numbers=[v.number for v in versions],
+        ),
+        "diff": text_diff(pair[0].body_markdown, pair[1].body_markdown) if pair else None,
+        "diff_old": pair[0] if pair else None,
+        "diff_new": pair[1] if pair else None,
+    }
+    return render(request, "evaluations/guidelines/detail.html", context)
+
+
+@guideline_view()
+def guideline_diff(request, guideline):
+    versions = {v.number: v for v in guideline.versions.all()}
+    form = forms.DiffForm(request.GET or None, numbers=sorted(versions, reverse=True))
+    context = {"guideline": guideline, "diff_form": form, "diff": None}
+    if form.is_valid():
+        old, new = versions[form.cleaned_data["old"]], versions[form.cleaned_data["new"]]
+        context.update(
+            diff=text_diff(old.body_markdown, new.body_markdown), diff_old=old, diff_new=new
+        )
+    template = "evaluations/guidelines/diff.html"
+    if is_htmx(request):
+        template += "#diff"
+    return render(request, template, context)
+
+
+@guideline_view("edit")
+def guideline_version_create(request, guideline):
+    latest = guideline.versions.order_by("-number").first()
+    initial = {"body_markdown": latest.body_markdown} if latest else None
+    form = forms.GuidelineVersionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        version = run_service(
+            form,
+            lambda: services.guideline_version_create(
+                user=request.user,
+                guideline=guideline,
+                body_markdown=data["body_markdown"],
+                change_summary=data["change_summary"],
+            ),
+        )
+        if version is not FAILED:
+            messages.success(request, f"Version {version.number} is saved as a draft.")
+            return _back(guideline, version.number)
+    title = f"New version of {guideline.code}" + (
+        f" (starting from v{latest.number})" if latest else ""
+    )
+    return render(
+        request,
+        "evaluations/guidelines/form.html",
+        {"form": form, "guideline": guideline, "title": title, "submit": "Save the draft"},
+    )
+
+
+@guideline_view("edit")
+def guideline_version_edit(request, guideline, number):
+    version = selectors.guideline_version_for(guideline, number)
+    initial = {"body_markdown": version.body_markdown, "change_summary": version.change_summary}
+    form = forms.GuidelineVersionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = run_service(
+            form,
+            lambda: services.guideline_version_update(
+                user=request.user,
+                version=version,
+                body_markdown=data["body_markdown"],
+                change_summary=data["change_summary"],
+            ),
+        )
+        if done is not FAILED:
+            messages.success(request, f"Version {version.number} is saved.")
+            return _back(guideline, version.number)
+    return render(
+        request,
+        "evaluations/guidelines/form.html",
+        {
+            "form": form,
+            "guideline": guideline,
+            "version": version,
+            "title": f"Edit the draft {guideline.code} v{version.number}",
+            "submit": "Save",
+        },
+    )
+
+
+@guideline_view("edit")
+@require_POST
+def guideline_version_submit(request, guideline, number):
+    version = selectors.guideline_version_for(guideline, number)
+    run_action(
+        request,
+        lambda: services.guideline_version_submit(user=request.user, version=version),
+        f"Version {version.number} is submitted for review: the required institutes can sign it.",
+    )
+    return _back(guideline, number)
+
+
+@guideline_view()
+@require_POST
+def guideline_version_approve(request, guideline, number):
+    version = selectors.guideline_version_for(guideline, number)
+    form = forms.ApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the institute you sign for.")
+        return _back(guideline, number)
+    institute = form.cleaned_data["institute"]
+
+    def approve():
+        signed = services.guideline_version_approve(
+            user=request.user,
+            version=version,
+            institute=institute,
+            comment=form.cleaned_data["comment"],
+        )
+        if signed.status == GuidelineVersion.Status.APPROVED:
+            messages.info(request, f"Every required institute has signed: v{number} is approved.")
+
+    run_action(request, approve, f"{institute.name} signed version {number}.")
+    return _back(guideline, number)
