@@ -4,6 +4,7 @@ and writes in one transaction."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -89,6 +90,12 @@ def system_validate(system: AISystem) -> None:
     ):
         errors["base_url"] = (
             "Give the endpoint's base URL for a key held in an environment variable."
+        )
+    if system.api_key_env and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", system.api_key_env):
+        # Same rule as the model's constraint, said per field (and before a key is stored).
+        errors["api_key_env"] = (
+            "Give the name of the environment variable that holds the key "
+            "(capitals, digits and _, e.g. LAB_API_KEY), never the key itself."
         )
     if errors:
         raise ValidationError(errors)

@@ -36,7 +36,8 @@ def test_a_token_request_works(project, alice):
 
 def test_the_token_is_stored_only_as_its_hash(alice):
     token, raw = token_create(user=alice, name="harness")
-    assert raw.startswith("cnc_") and len(raw) > 40
+    assert raw.startswith("cnc_")
+    assert len(raw) > 40
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM institutes_apitoken")
         row = cursor.fetchone()
@@ -107,7 +108,9 @@ def test_a_disabled_user_cannot_be_given_a_token(alice):
 def test_a_read_token_reads_but_gets_403_on_writes(alice, institute_a):
     client = bearer(alice, scope="read")
     assert client.get(PROJECTS).status_code == 200
-    response = client.post(PROJECTS, {"title": "Bio uplift study", "lead_institute": institute_a.code})
+    response = client.post(
+        PROJECTS, {"title": "Bio uplift study", "lead_institute": institute_a.code}
+    )
     assert response.status_code == 403
     assert error_of(response)["code"] == "read_only_token"
     assert (
@@ -152,7 +155,8 @@ def test_create_token_prints_the_token_once(alice):
         stderr=err,
     )
     raw = out.getvalue().strip()
-    assert raw.startswith("cnc_") and "\n" not in raw
+    assert raw.startswith("cnc_")
+    assert "\n" not in raw
     assert raw not in err.getvalue()
     assert "shown only this once" in err.getvalue()
     token = ApiToken.objects.get()

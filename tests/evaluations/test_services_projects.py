@@ -263,3 +263,17 @@ def test_addresses_the_pages_use_are_reserved(alice, institute_a):
             owner_institute=institute_a,
             required_institutes=[institute_a],
         )
+
+
+def test_a_key_in_place_of_its_variable_name_is_refused_on_that_field(alice):
+    with pytest.raises(ValidationError) as exc:
+        projects.system_create(
+            user=alice,
+            developer="Lab",
+            name="M",
+            inspect_model="openai-api/lab/m",
+            base_url="http://127.0.0.1:9/v1",
+            api_key_env="sk-live-123",
+        )
+    assert "never the key itself" in exc.value.message_dict["api_key_env"][0]
+    assert not AISystem.objects.exists()

@@ -1,0 +1,136 @@
+"""The REST API's permission matrix, built from the URL configuration: every route under `api/`
+must have an entry in api_registry (or sit under a prefix pending other modules) with a check
+for each method its view answers, and every check is requested as each kind of user with a
+bearer token (and, for writes, with the lead's read-scope token, which must get 403)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from institutes.services import token_create
+from tests.permissions.api_registry import API_PENDING_OTHER_MODULES, API_REGISTRY, load_api_entries
+from tests.permissions.registry import ROLES
+from tests.permissions.routes import iter_routes
+
+load_api_entries()
+
+
+def _callbacks() -> dict[str, object]:
+    """URL name -> view callback, for the API's named routes."""
+    found = {}
+
+    def walk(patterns):
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                if pattern.name:
+                    found.setdefault(pattern.name, pattern.callback)
+            else:
+                walk(pattern.url_patterns)
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def _methods(callback) -> set[str]:
+    """The HTTP methods a route's view answers (viewsets: their method map for this route)."""
+    actions = getattr(callback, "actions", None)
+    if actions:
+        return {method.upper() for method in actions}
+    view_class = callback.view_class
+    return {
+        method.upper()
+        for method in view_class.http_method_names
+        if method not in ("head", "options", "trace") and hasattr(view_class, method)
+    }
+
+
+def _checked_methods(callback) -> set[str]:
+    # HEAD answers as GET does; OPTIONS describes the route (both follow the GET/auth checks).
+    return _methods(callback) - {"HEAD", "OPTIONS"}
+
+
+def _api_routes():
+    return [route for route in iter_routes() if route.route.startswith("api/")]
+
+
+def test_every_api_route_and_method_has_an_entry():
+    callbacks = _callbacks()
+    missing, pending, unchecked = [], [], []
+    for route in _api_routes():
+        if route.key in API_REGISTRY:
+            checked = {check.method for check in API_REGISTRY[route.key].checks}
+            for method in sorted(_checked_methods(callbacks[route.key]) - checked):
+                unchecked.append(f"  {method} {route.key}  ({route.route})")
+        elif route.route.startswith(tuple(API_PENDING_OTHER_MODULES)):
+            pending.append(route)
+        else:
+            missing.append(f"  {route.key}  ({route.route})")
+    keys = {route.key for route in _api_routes()}
+    stale = sorted(name for name in API_REGISTRY if name not in keys)
+    print(
+        f"API matrix: {len(keys)} named API routes, {len(API_REGISTRY)} with entries, "
+        f"{len({r.key for r in pending})} pending other modules, {len(missing)} unclassified"
+    )
+    assert not missing, "API routes without a matrix entry:\n" + "\n".join(missing)
+    assert not unchecked, "API methods without a matrix check:\n" + "\n".join(unchecked)
+    assert not stale, f"Entries for API routes that no longer exist: {stale}"
+
+
+@pytest.fixture
+def clients(world):
+    """One API client per role, each with a write-scope token; plus the lead's read token."""
+    made = {"anonymous": APIClient()}
+    for role in ROLES:
+        user = world.users[role]
+        if user is not None:
+            made[role] = _bearer(user, "write")
+    made["lead_read_token"] = _bearer(world.users["lead"], "read")
+    return made
+
+
+def _bearer(user, scope: str) -> APIClient:
+    _, raw = token_create(user=user, name=f"matrix {scope}", scope=scope, expires_in_days=1)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+def _request(client, method: str, url: str, data):
+    if method == "GET":
+        return client.get(url, data)
+    return getattr(client, method.lower())(url, data, format="json")
+
+
+def _status_ok(status: int, expect) -> bool:
+    return status in (expect if isinstance(expect, tuple) else (expect,))
+
+
+@pytest.mark.parametrize("name", sorted(API_REGISTRY))
+def test_api_route_answers_each_role_as_expected(name, world, clients):
+    entry = API_REGISTRY[name]
+    url = reverse(name, kwargs=entry.kwargs(world) if entry.kwargs else None)
+    wrong = []
+    for check in entry.checks:
+        data = check.data(world) if check.data else None
+        asked = [*ROLES, "lead_read_token"] if check.method != "GET" else list(ROLES)
+        for who in asked:
+            # A read token is refused before the view looks at the object or the body.
+            expect = 403 if who == "lead_read_token" else check.expect[who]
+            # Each request sees the same world: whatever it changes is rolled back.
+            with transaction.atomic():
+                response = _request(clients[who], check.method, url, data)
+                transaction.set_rollback(True)
+            if not _status_ok(response.status_code, expect):
+                body = response.content[:300].decode(errors="replace")
+                wrong.append(
+                    f"  {check.method} as {who}: expected {expect}, got "
+                    f"{response.status_code} {body}"
+                )
+            elif response.status_code >= 400 and "json" in response.get("Content-Type", ""):
+                error = response.json().get("error", {})
+                if error.get("status") != response.status_code:
+                    wrong.append(f"  {check.method} as {who}: not the error shape: {error}")
+    assert not wrong, f"{name} ({url}):\n" + "\n".join(wrong)
