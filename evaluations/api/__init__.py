@@ -3,9 +3,11 @@
 Each area registers its own viewsets: one call per area below.
 """
 
+from evaluations.api.jobs import register_job_routes
 from evaluations.api.projects import register_project_routes
 
 
 def api_routes(router) -> None:
     """Register this app's viewsets on the API router."""
     register_project_routes(router)
+    register_job_routes(router)

@@ -44,7 +44,13 @@ from institutes.models import Institute
 logger = logging.getLogger(__name__)
 
 Status = EvaluationJob.Status
-QUEUEABLE_PROJECT_STATUSES = {EvaluationProject.Status.ACTIVE, EvaluationProject.Status.REPORTING}
+# A proposed project may already try tasks (reference systems, or a target whose window is open);
+# a closed or withdrawn one runs nothing more.
+QUEUEABLE_PROJECT_STATUSES = {
+    EvaluationProject.Status.PROPOSED,
+    EvaluationProject.Status.ACTIVE,
+    EvaluationProject.Status.REPORTING,
+}
 
 
 # Celery's hard limit on the task that supervises a job: a backstop behind the supervisor's own
@@ -114,9 +120,7 @@ def job_queue(
     )
     errors: dict[str, list[str]] = {}
     if project.status not in QUEUEABLE_PROJECT_STATUSES:
-        errors["project"] = [
-            f"Jobs are queued only in active or reporting projects; this one is {project.status}."
-        ]
+        errors["project"] = [f"The project is {project.status}: it runs no more jobs."]
     if not task.is_active:
         errors["task"] = [f"The task '{task.name}' is retired."]
     window_error = access_window_error(project, system)

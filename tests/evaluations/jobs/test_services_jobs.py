@@ -156,7 +156,7 @@ def test_params_override_the_task_defaults(queue, qa_task):
 def test_jobs_are_not_queued_in_a_closed_project(queue, project):
     project.status = EvaluationProject.Status.CLOSED
     project.save()
-    with pytest.raises(ValidationError, match="active or reporting"):
+    with pytest.raises(ValidationError, match="The project is closed"):
         queue()
 
 

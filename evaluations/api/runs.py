@@ -1,0 +1,73 @@
+"""API for evaluation runs, their scores and their samples (issue 4).
+
+Runs are results: visible where the user may see the project's results (embargoes hold).
+Samples are cursor-paginated (stable under inserts, cheap on runs with many rows) and filtered
+by score, error and epoch.
+"""
+
+from __future__ import annotations
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, pagination, viewsets
+
+from evaluations.api.job_filters import RunFilter, SampleFilter
+from evaluations.api.job_serializers import RunDetailSerializer, RunSerializer, SampleSerializer
+from evaluations.models import SampleResult
+from evaluations.selectors_jobs import run_for, run_samples, runs_for
+
+RUN_ID = OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Run id.")
+
+
+class SampleCursorPagination(pagination.CursorPagination):
+    ordering = "id"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Runs whose results you may see, newest first"),
+    retrieve=extend_schema(
+        summary="A run with every scorer and metric, standard errors and 95% intervals"
+    ),
+)
+@extend_schema(tags=["runs"])
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Evaluation runs: ingested Inspect logs, from jobs or uploads."""
+
+    filterset_class = RunFilter
+    ordering_fields = ["created_at", "completed_at", "primary_value"]
+    ordering = ["-created_at"]
+    search_fields = ["inspect_eval_id", "inspect_task", "inspect_model"]
+
+    def get_queryset(self):
+        return runs_for(self.request.user).select_related("job")
+
+    def get_object(self):
+        return run_for(self.request.user, self.kwargs["pk"])
+
+    def get_serializer_class(self):
+        return RunDetailSerializer if self.action == "retrieve" else RunSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="A run's samples (cursor-paginated)", parameters=[RUN_ID]),
+    retrieve=extend_schema(summary="One sample of a run", parameters=[RUN_ID]),
+)
+@extend_schema(tags=["runs"])
+class RunSampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Per-sample results of a run: input, target, output, scores, error."""
+
+    serializer_class = SampleSerializer
+    pagination_class = SampleCursorPagination
+    # Only django-filter: the cursor fixes the order (id), and search is not offered.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = SampleFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no run
+            return SampleResult.objects.none()
+        run = run_for(self.request.user, self.kwargs["run_id"])  # 404 outside your results
+        return run_samples(run)

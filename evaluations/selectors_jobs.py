@@ -1,0 +1,92 @@
+"""Reads for tasks, jobs, runs, scores and samples, already scoped to the user through
+`institutes.access`. Used by the API and by the job/run pages.
+
+Jobs are visible to whoever sees their project. Runs and everything under them are results:
+visible where the user may see the project's results (an embargo keeps them with the
+participating institutes).
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from evaluations import stats
+from evaluations.models import EvaluationJob, EvaluationRun, EvaluationTask, RunScore, SampleResult
+from institutes import access
+
+
+def tasks_for(user) -> QuerySet[EvaluationTask]:
+    """The task registry is shared by every signed-in user; retired tasks only for programme
+    managers."""
+    if user is None or not user.is_authenticated:
+        return EvaluationTask.objects.none()
+    qs = EvaluationTask.objects.select_related("domain")
+    return qs if access.is_programme_manager(user) else qs.filter(is_active=True)
+
+
+def jobs_for(user) -> QuerySet[EvaluationJob]:
+    return (
+        EvaluationJob.objects.filter(project__in=access.visible_projects(user))
+        .select_related("project", "task", "system", "institute", "requested_by", "run")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def job_for(user, pk) -> EvaluationJob:
+    try:
+        return jobs_for(user).get(pk=pk)
+    except (EvaluationJob.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such job.") from exc
+
+
+def runs_for(user) -> QuerySet[EvaluationRun]:
+    return (
+        EvaluationRun.objects.filter(project__in=access.results_visible_projects(user))
+        .select_related("project", "task", "system", "institute", "guideline_version__guideline")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def run_for(user, pk) -> EvaluationRun:
+    """One run with its scores (prefetched) and the job that produced it, if any."""
+    try:
+        return (
+            runs_for(user)
+            .select_related("job")
+            .prefetch_related(Prefetch("scores", RunScore.objects.order_by("scorer", "metric")))
+            .get(pk=pk)
+        )
+    except (EvaluationRun.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such run.") from exc
+
+
+def run_samples(run: EvaluationRun) -> QuerySet[SampleResult]:
+    """The run's sample rows in a stable order (id), without the heavy text columns' siblings
+    deferred: list views show input/output excerpts."""
+    return SampleResult.objects.filter(run=run).order_by("id")
+
+
+def sample_for(user, run_pk, sample_pk) -> SampleResult:
+    run = run_for(user, run_pk)
+    try:
+        return run_samples(run).get(pk=sample_pk)
+    except (SampleResult.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such sample.") from exc
+
+
+def metric_ci95(
+    value: float | None, stderr: float | None, n: int | None
+) -> tuple[float, float] | None:
+    """95% interval of a mean-type metric from the standard error Inspect reported: Student-t
+    with n - 1 degrees of freedom (n = scored samples), as `evaluations.stats` does by default;
+    normal when n is unknown. None when there is no standard error."""
+    if value is None or stderr is None or not math.isfinite(stderr):
+        return None
+    if n is not None and n >= 2:
+        critical = stats.critical_value(0.95, method="t", df=n - 1)
+    else:
+        critical = stats.critical_value(0.95, method="normal")
+    return (value - critical * stderr, value + critical * stderr)
