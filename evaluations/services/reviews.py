@@ -1,0 +1,66 @@
+"""Writes for reviews of transcripts: people reading a sample and labelling it.
+
+Rules: evaluators and leads of the project (and programme managers) review; viewers read. A
+reviewer holds at most one review per sample result: saving again changes it. A manual score, when
+given, is on the automatic scorer's 0-1 scale so that the two can be compared. Whether the review
+was made blind (without seeing which system answered) is recorded with it.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from evaluations.models import ReviewLabel, SampleResult, SampleReview
+from institutes import access
+
+
+def can_review(user, project) -> bool:
+    """Reviewing is acting in the project (evaluator or above) on results the user may read."""
+    return access.can_act(user, project) and access.can_see_results(user, project)
+
+
+@transaction.atomic
+def review_save(
+    *,
+    sample: SampleResult,
+    reviewer,
+    label: ReviewLabel,
+    manual_score: float | None = None,
+    note: str = "",
+    blind: bool = False,
+) -> SampleReview:
+    """Create or replace `reviewer`'s review of `sample`.
+
+    PermissionDenied unless the reviewer may act in the sample's project; ValidationError for a
+    manual score outside 0-1.
+    """
+    project = sample.run.project
+    access.require(
+        can_review(reviewer, project),
+        "Only evaluators and leads of this project review transcripts.",
+    )
+    if manual_score is not None and not 0.0 <= manual_score <= 1.0:
+        raise ValidationError({"manual_score": "A manual score is between 0 and 1."})
+    review, _ = SampleReview.objects.update_or_create(
+        sample=sample,
+        reviewer=reviewer,
+        defaults={
+            "label": label,
+            "manual_score": manual_score,
+            "note": note.strip(),
+            "blind": blind,
+        },
+    )
+    return review
+
+
+@transaction.atomic
+def review_delete(*, sample: SampleResult, reviewer) -> bool:
+    """Withdraw the reviewer's own review of the sample; True if there was one."""
+    access.require(
+        can_review(reviewer, sample.run.project),
+        "Only evaluators and leads of this project review transcripts.",
+    )
+    deleted, _ = SampleReview.objects.filter(sample=sample, reviewer=reviewer).delete()
+    return bool(deleted)
