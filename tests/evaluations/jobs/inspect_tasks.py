@@ -30,7 +30,12 @@ def explode_on(sample_id: str):
 
 
 def _samples(count: int) -> list[Sample]:
-    return [Sample(id=f"s{i:02d}", input=f"Say {i}.", target=str(i)) for i in range(count)]
+    """Even samples expect what mockllm always answers ("Default output from mockllm/model"),
+    odd ones something else: accuracy 0.5 with a real standard error."""
+    return [
+        Sample(id=f"s{i:02d}", input=f"Say {i}.", target="mockllm/model" if i % 2 == 0 else str(i))
+        for i in range(count)
+    ]
 
 
 @task
