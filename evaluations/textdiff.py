@@ -51,5 +51,6 @@ def text_diff(old: str, new: str, *, context: int = 3) -> TextDiff:
             lines.append(_line("del", "−", "removed", raw[1:]))
         else:
             lines.append(_line("ctx", " ", "", raw[1:]))
-    html = '<pre class="textdiff">' + "\n".join(lines) + "</pre>" if lines else ""
+    # Each line is a block of its own: no newline between them, or pre-wrap would double them.
+    html = '<pre class="textdiff">' + "".join(lines) + "</pre>" if lines else ""
     return TextDiff(html=mark_safe(html), added=added, removed=removed)  # noqa: S308  (escaped)
