@@ -398,8 +398,9 @@ def test_run_score_summaries_match_stats(make_run, institute_b, django_assert_ma
 
 @pytest.fixture
 def labels(db):
+    # Slugs of their own: the default labels seeded by a migration must not change the order.
     return {
-        slug: ReviewLabelFactory(slug=slug, name=slug.title(), order=i)
+        slug: ReviewLabelFactory(slug=f"t-{slug}", name=slug.title(), order=i)
         for i, slug in enumerate(["correct", "refusal", "tool-fault"])
     }
 
@@ -430,9 +431,9 @@ def test_review_stats_two_reviewers(make_run, labels, django_assert_max_num_quer
     assert (got.samples, got.reviewed, got.reviews, got.reviewers) == (10, 5, 9, 2)
     assert got.coverage == approx(0.5)
     assert [(lc.slug, lc.count) for lc in got.labels] == [
-        ("correct", 5),
-        ("refusal", 3),
-        ("tool-fault", 1),
+        ("t-correct", 5),
+        ("t-refusal", 3),
+        ("t-tool-fault", 1),
     ]
     # Labels on samples 1-4: p_o = 3/4; ann correct 2 / refusal 2, ben correct 3 / refusal 1:
     # p_e = (2·3 + 2·1)/16 = 0.5, κ = 0.5.
