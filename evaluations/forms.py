@@ -5,6 +5,8 @@ Choice lists come from selectors, so a form never offers what the user may not p
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -24,7 +26,15 @@ from institutes.models import Institute, User
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+def model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Attach a service's ValidationError to the form: to the named field when the form has it,
     to the form as a whole otherwise."""
     if hasattr(exc, "error_dict"):
@@ -54,6 +64,16 @@ class MarkdownField(forms.CharField):
         super().__init__(**kwargs)
 
 
+class PeopleField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
+
+
+class GuidelineVersionField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.guideline.code} v{obj.number}: {obj.guideline.title}"
+
+
 # --- projects -------------------------------------------------------------------------------
 
 
@@ -72,11 +92,11 @@ class ProjectFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institute"].choices = [
+        choice_field(self, "institute").choices = [
             ("", "Any institute"),
             *Institute.objects.order_by("name").values_list("code", "name"),
         ]
-        self.fields["domain"].choices = [
+        choice_field(self, "domain").choices = [
             ("", "Any domain"),
             *selectors.domains().values_list("slug", "name"),
         ]
@@ -113,8 +133,8 @@ class ProjectCreateForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         institutes = access.manageable_institutes(user).filter(is_active=True).order_by("name")
-        self.fields["lead_institute"].queryset = institutes
-        self.fields["partner_institutes"].queryset = institutes
+        model_field(self, "lead_institute").queryset = institutes
+        model_field(self, "partner_institutes").queryset = institutes
 
 
 class ProjectEditForm(forms.Form):
@@ -138,7 +158,7 @@ class ParticipationAddForm(forms.Form):
 
     def __init__(self, *args, user, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institute"].queryset = selectors.institutes_user_can_add(user, project)
+        model_field(self, "institute").queryset = selectors.institutes_user_can_add(user, project)
         self.fields["institute"].help_text = (
             "Institutes you lead that are not in the project yet. A lead of another institute "
             "adds it themselves."
@@ -155,7 +175,7 @@ class ProjectSystemAddForm(forms.Form):
 
     def __init__(self, *args, user, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["system"].queryset = selectors.systems_not_in(user, project)
+        model_field(self, "system").queryset = selectors.systems_not_in(user, project)
 
 
 class AISystemForm(forms.Form):
@@ -214,13 +234,13 @@ class AccessWindowForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["system"].queryset = selectors.systems_in(project)
+        model_field(self, "system").queryset = selectors.systems_in(project)
 
 
 class WorkstreamForm(forms.Form):
     domain = forms.ModelChoiceField(queryset=Domain.objects.none())
     lead_institute = forms.ModelChoiceField(queryset=Institute.objects.none())
-    members = forms.ModelMultipleChoiceField(
+    members = PeopleField(
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -230,10 +250,9 @@ class WorkstreamForm(forms.Form):
 
     def __init__(self, *args, project, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["domain"].queryset = selectors.domains()
-        self.fields["lead_institute"].queryset = selectors.participating_institutes(project)
-        self.fields["members"].queryset = selectors.project_staff(project)
-        self.fields["members"].label_from_instance = lambda u: u.display_name
+        model_field(self, "domain").queryset = selectors.domains()
+        model_field(self, "lead_institute").queryset = selectors.participating_institutes(project)
+        model_field(self, "members").queryset = selectors.project_staff(project)
         if editing:
             del self.fields["domain"]
 
@@ -246,11 +265,11 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["workstream"].queryset = selectors.workstreams_in(project)
+        model_field(self, "workstream").queryset = selectors.workstreams_in(project)
 
 
 class AdoptGuidelineForm(forms.Form):
-    version = forms.ModelChoiceField(
+    version = GuidelineVersionField(
         queryset=GuidelineVersion.objects.none(),
         label="Guideline version",
         help_text="Approved versions the project has not adopted yet.",
@@ -258,10 +277,7 @@ class AdoptGuidelineForm(forms.Form):
 
     def __init__(self, *args, user, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = selectors.adoptable_versions(user, project)
-        self.fields["version"].label_from_instance = lambda v: (
-            f"{v.guideline.code} v{v.number}: {v.guideline.title}"
-        )
+        model_field(self, "version").queryset = selectors.adoptable_versions(user, project)
 
 
 # --- guidelines -----------------------------------------------------------------------------
@@ -278,7 +294,7 @@ class GuidelineFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["domain"].choices = [
+        choice_field(self, "domain").choices = [
             ("", "Any domain"),
             *selectors.domains().values_list("slug", "name"),
         ]
@@ -306,11 +322,11 @@ class GuidelineCreateForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["domain"].queryset = selectors.domains()
-        self.fields["owner_institute"].queryset = (
+        model_field(self, "domain").queryset = selectors.domains()
+        model_field(self, "owner_institute").queryset = (
             access.manageable_institutes(user).filter(is_active=True).order_by("name")
         )
-        self.fields["required_institutes"].queryset = Institute.objects.filter(
+        model_field(self, "required_institutes").queryset = Institute.objects.filter(
             is_active=True
         ).order_by("name")
 
@@ -336,5 +352,5 @@ class DiffForm(forms.Form):
     def __init__(self, *args, numbers: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         choices = [(n, f"v{n}") for n in numbers]
-        self.fields["old"].choices = choices
-        self.fields["new"].choices = choices
+        choice_field(self, "old").choices = choices
+        choice_field(self, "new").choices = choices

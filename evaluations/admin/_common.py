@@ -3,6 +3,8 @@ institutes.access (like every page), read-only inlines, and writes through the s
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -83,6 +85,9 @@ class ReadOnlyInline(admin.TabularInline):
             request, obj
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        return [f for f in self.fields or () if isinstance(f, str)]  # every shown field
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -113,7 +118,7 @@ class ServiceForm(forms.ModelForm):
     savepoint that is always rolled back, so the service's ValidationError shows on the form
     (never a 500); the admin's `save_model` then makes it for real."""
 
-    user = None  # set per request by ServiceAdmin.get_form
+    user: Any = None  # set per request by ServiceAdminMixin.get_form
 
     def service_call(self, instance, cleaned_data) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -134,13 +139,12 @@ class ServiceForm(forms.ModelForm):
         return cleaned
 
 
-class ServiceAdminMixin:
+class ServiceAdminMixin(admin.ModelAdmin):
     """Pairs with a ServiceForm: hands it the user and saves through the same service call."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user
-        return form
+        return type(form.__name__, (form,), {"user": request.user})
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -22,8 +22,14 @@ from institutes import access
 
 class GuidelineVersionInline(ReadOnlyInline):
     model = GuidelineVersion
-    fields = ["number", "status", "change_summary", "created_by", "created_at", "approved_at"]
-    readonly_fields = fields
+    fields = [
+        "number",
+        "status",
+        "change_summary",
+        "created_by",
+        "created_at",
+        "approved_at",
+    ]
     show_change_link = True
 
 
@@ -67,7 +73,6 @@ class GuidelineAdmin(PlatformAdmin):
 class GuidelineApprovalInline(ReadOnlyInline):
     model = GuidelineApproval
     fields = ["institute", "user", "at", "comment"]
-    readonly_fields = fields
 
 
 class GuidelineVersionForm(ServiceForm):

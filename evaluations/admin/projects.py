@@ -39,26 +39,22 @@ from institutes import access
 class ParticipationInline(ReadOnlyInline):
     model = Participation
     fields = ["institute", "role", "joined_at"]
-    readonly_fields = fields
 
 
 class ProjectSystemInline(ReadOnlyInline):
     model = ProjectSystem
     fields = ["system", "is_reference"]
-    readonly_fields = fields
     verbose_name = "AI system"
 
 
 class AccessWindowInline(ReadOnlyInline):
     model = AccessWindow
     fields = ["system", "starts_at", "ends_at", "terms"]
-    readonly_fields = fields
 
 
 class WorkstreamInline(ReadOnlyInline):
     model = Workstream
     fields = ["domain", "lead_institute", "member_names"]
-    readonly_fields = fields
 
     @admin.display(description="Members")
     def member_names(self, obj):
@@ -68,7 +64,6 @@ class WorkstreamInline(ReadOnlyInline):
 class ProjectGuidelineInline(ReadOnlyInline):
     model = ProjectGuideline
     fields = ["version", "adopted_by", "adopted_at"]
-    readonly_fields = fields
     verbose_name = "adopted guideline version"
 
 
@@ -193,7 +188,7 @@ class AISystemAdminForm(forms.ModelForm):
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         candidate = AISystem(**{f: cleaned.get(f) or "" for f in self.Meta.fields})
         try:
             services.system_validate(candidate)

@@ -3,6 +3,7 @@ between two versions, the approval state, and the forms for drafting, review and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
@@ -12,11 +13,19 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from evaluations import forms, selectors
-from evaluations.models import GuidelineVersion
+from evaluations.models import GuidelineApproval, GuidelineVersion
 from evaluations.services import guidelines as services
 from evaluations.textdiff import text_diff
 from evaluations.views._helpers import FAILED, is_htmx, run_action, run_service
 from institutes import access
+from institutes.models import Institute
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    version: GuidelineVersion
+    approval_rows: list[tuple[Institute, GuidelineApproval | None]]  # each required institute
+    signable: list[Institute]  # institutes the user may sign for now (their approve buttons)
 
 
 def guideline_view(need: str = "view"):
@@ -62,8 +71,9 @@ def guideline_list(request):
 @login_required
 def guideline_create(request):
     form = forms.GuidelineCreateForm(request.POST or None, user=request.user)
+    choices = forms.model_field(form, "owner_institute").queryset
     access.require(
-        form.fields["owner_institute"].queryset.exists(),
+        choices is not None and choices.exists(),
         "Only institute leads and programme managers start guidelines.",
     )
     if request.method == "POST" and form.is_valid():
@@ -104,22 +114,25 @@ def guideline_detail(request, code):
     guideline = selectors.guideline_page_for(user, code)
     required = list(guideline.required_institutes.all())
     versions = list(guideline.versions.all())
+    rows = []
     for version in versions:
         signed = {a.institute_id: a for a in version.approvals.all()}
-        version.approval_rows = [(inst, signed.get(inst.pk)) for inst in required]
-        version.signable = (
-            [
-                inst
-                for inst in required
-                if inst.pk not in signed and access.institute_rank(user, inst) >= access.MANAGE
-            ]
-            if version.status == GuidelineVersion.Status.IN_REVIEW
-            else []
+        signable = [
+            inst
+            for inst in required
+            if inst.pk not in signed and access.institute_rank(user, inst) >= access.MANAGE
+        ]
+        rows.append(
+            VersionRow(
+                version,
+                approval_rows=[(inst, signed.get(inst.pk)) for inst in required],
+                signable=signable if version.status == GuidelineVersion.Status.IN_REVIEW else [],
+            )
         )
     pair = _default_diff(versions)
     context = {
         "guideline": guideline,
-        "versions": versions,
+        "versions": rows,
         "required": required,
         "can_edit": access.can_edit_guideline(user, guideline),
         "diff_form": forms.DiffForm(

@@ -6,6 +6,8 @@ users outside it get a 404, and refuses a form page to users who may not use it 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -23,6 +25,12 @@ from evaluations.views._helpers import FAILED, is_htmx, project_view, run_action
 from institutes import access
 
 PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    finding: Finding
+    next_statuses: list[Finding.Status]  # the buttons a lead sees
 
 
 @login_required
@@ -47,8 +55,9 @@ def project_list(request):
 @login_required
 def project_create(request):
     form = forms.ProjectCreateForm(request.POST or None, user=request.user)
+    choices = forms.model_field(form, "lead_institute").queryset
     access.require(
-        form.fields["lead_institute"].queryset.exists(),
+        choices is not None and choices.exists(),
         "Only institute leads and programme managers open projects.",
     )
     if request.method == "POST" and form.is_valid():
@@ -81,13 +90,13 @@ def project_detail(request, slug):
     project = selectors.project_page_for(user, slug)
     systems = list(project.project_systems.all())
     can_see_results = access.can_see_results(user, project)
-    findings = list(selectors.findings_for(user, project)) if can_see_results else []
-    for finding in findings:
-        finding.next_statuses = [
-            Finding.Status(s)
-            for s in Finding.Status.values
-            if s in Finding.TRANSITIONS[Finding.Status(finding.status)]
-        ]
+    findings = [
+        FindingRow(
+            finding,
+            [s for s in Finding.Status if s in Finding.TRANSITIONS[Finding.Status(finding.status)]],
+        )
+        for finding in (selectors.findings_for(user, project) if can_see_results else [])
+    ]
     context = {
         "project": project,
         "targets": [ps for ps in systems if not ps.is_reference],

@@ -69,7 +69,7 @@ def test_guideline_page_renders_markdown_inert(client, jw, alice):
 def test_guideline_page_shows_approval_state_per_institute(client, jw, alice):
     client.force_login(alice)
     response = client.get(url("guideline_detail", code="bio-protocol"))
-    v2 = next(v for v in response.context["versions"] if v.number == 2)
+    v2 = next(row for row in response.context["versions"] if row.version.number == 2)
     assert [(i.code, a is not None) for i, a in v2.approval_rows] == [
         ("inst-a", False),
         ("inst-b", True),
