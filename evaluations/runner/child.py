@@ -48,6 +48,7 @@ def run_eval(spec: dict[str, Any], fd: int) -> NoReturn:
 
         from inspect_ai import eval as inspect_eval
 
+        import evaluations.suites.demo_model  # noqa: F401  (registers the concord-demo models)
         from evaluations.runner.offline import ensure_tiktoken_encodings
         from evaluations.runner.refs import load_task
 

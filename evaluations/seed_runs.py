@@ -1,0 +1,130 @@
+"""Demo results: the shipped suites really run at seed time, so the demo shows runs at once.
+
+Each run is produced by Inspect with Concord's scripted demo model (`concord-demo/<profile>`,
+see `evaluations.suites.demo_model`) standing in for a system of the demo project (a system whose
+`inspect_model` is already a `concord-demo/...` model is run as it is), then ingested by the one
+ingestion service, attached to a succeeded job. The runs say so in their notes. Idempotent: a
+project that already has demo runs is left alone. About ten seconds on a laptop.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from evaluations.models import EvaluationJob, EvaluationProject, EvaluationRun, EvaluationTask
+
+logger = logging.getLogger(__name__)
+
+NOTE = (
+    "Demo run made at seed time by Concord's scripted demo model ({model}) standing in for "
+    "{system}: it shows how results look, it is not an evaluation of any real model."
+)
+SUITES = {
+    "safeguards": "concord-safeguards-refusals",
+    "injection": "concord-prompt-injection",
+    "qa": "concord-knowledge-qa",
+}
+# Profiles of the project's systems in order: the target, then the references.
+PROFILES = ("strong", "medium", "weak")
+
+
+@dataclass(frozen=True)
+class Batch:
+    system_index: int  # 0: the target; 1, 2: the references
+    institute: str
+    evaluator: str
+    seed: int
+    suites: tuple[str, ...]
+
+
+# The UK runs everything on the target and the deployed reference; the US replicates two suites
+# on the target (another seed) and runs the open-weights reference.
+BATCHES = (
+    Batch(0, "uk-aisi", "bob", 1, ("safeguards", "injection", "qa")),
+    Batch(0, "us-caisi", "dan", 2, ("safeguards", "qa")),
+    Batch(1, "uk-aisi", "bob", 1, ("safeguards", "injection", "qa")),
+    Batch(2, "us-caisi", "dan", 1, ("safeguards", "injection", "qa")),
+)
+
+
+def _model_for(system, index: int) -> str:
+    if system.inspect_model.startswith("concord-demo/"):
+        return system.inspect_model
+    return f"concord-demo/{PROFILES[min(index, len(PROFILES) - 1)]}"
+
+
+def seed_demo_runs(people, project: EvaluationProject) -> list[EvaluationRun]:
+    """Run the shipped suites for the demo project's systems and ingest the results."""
+    if EvaluationRun.objects.filter(project=project, notes__startswith="Demo run").exists():
+        return []
+    from inspect_ai import eval as inspect_eval
+
+    import evaluations.suites.demo_model  # noqa: F401  (registers concord-demo)
+    from evaluations.ingestion import run_ingest_log
+    from evaluations.runner.offline import ensure_tiktoken_encodings
+    from evaluations.runner.refs import load_task
+    from evaluations.services.tasks import task_builtin_upsert
+
+    ensure_tiktoken_encodings()
+    task_builtin_upsert()
+    tasks = {key: EvaluationTask.objects.get(slug=slug) for key, slug in SUITES.items()}
+    links = list(project.project_systems.select_related("system").order_by("is_reference", "pk"))
+    log_dir = Path(settings.CONCORD_LOG_DIR) / "demo" / project.slug
+    runs = []
+    for batch in BATCHES:
+        if batch.system_index >= len(links):
+            continue
+        system = links[batch.system_index].system
+        model = _model_for(system, batch.system_index)
+        institute = people.institutes[batch.institute]
+        evaluator = people.users[batch.evaluator]
+        started = timezone.now()
+        logs = inspect_eval(
+            [load_task(tasks[key].inspect_ref) for key in batch.suites],
+            model=model,
+            seed=batch.seed,
+            log_dir=str(log_dir),
+            display="none",
+            tags=["concord-demo-seed"],
+        )
+        for key, log in zip(batch.suites, logs, strict=True):
+            if log.status != "success":
+                logger.warning("demo run of %s on %s ended %s", key, system, log.status)
+                continue
+            total = log.results.total_samples if log.results else 0
+            job = EvaluationJob.objects.create(
+                project=project,
+                task=tasks[key],
+                system=system,
+                institute=institute,
+                requested_by=evaluator,
+                params={"seed": batch.seed},
+                status=EvaluationJob.Status.SUCCEEDED,
+                attempts=1,
+                progress_done=total,
+                progress_total=total,
+                enqueued_at=started - timedelta(seconds=2),
+                started_at=started,
+                heartbeat_at=timezone.now(),
+                finished_at=timezone.now(),
+            )
+            result = run_ingest_log(
+                path=log.location,
+                project=project,
+                institute=institute,
+                task=tasks[key],
+                system=system,
+                source=EvaluationRun.Source.JOB,
+                job=job,
+                notes=NOTE.format(model=model, system=system),
+            )
+            job.log_file = result.run.log_file
+            job.save(update_fields=["log_file"])
+            runs.append(result.run)
+    return runs
