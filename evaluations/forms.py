@@ -102,8 +102,10 @@ class ProjectFilterForm(forms.Form):
         ]
 
     def filters(self) -> dict[str, str]:
-        if not self.is_valid():
+        """The filters given and valid (an unknown value drops only that filter)."""
+        if not self.is_bound:
             return {}
+        self.is_valid()
         return {key: value for key, value in self.cleaned_data.items() if value}
 
 
@@ -300,8 +302,10 @@ class GuidelineFilterForm(forms.Form):
         ]
 
     def filters(self) -> dict[str, str]:
-        if not self.is_valid():
+        """The filters given and valid (an unknown value drops only that filter)."""
+        if not self.is_bound:
             return {}
+        self.is_valid()
         return {key: value for key, value in self.cleaned_data.items() if value}
 
 

@@ -65,6 +65,7 @@ def test_project_list_filters_by_status_institute_domain_and_search(client, jw, 
     assert titles(domain="chemical") == set()
     assert titles(q="autonomy") == {"Autonomy sweep"}
     assert titles(q="Frontier-0") == {"Pre-deployment evaluation of Frontier-1"}  # system name
+    assert titles(q="autonomy", status="bogus") == {"Autonomy sweep"}  # a bad filter is dropped
 
 
 def test_project_list_answers_htmx_with_the_results_fragment_only(client, jw, alice):

@@ -19,6 +19,7 @@ login page). An expected 302 that is not LOGIN must not be a redirect to the log
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,9 +113,7 @@ def register(
     for check in checks:
         if set(check.expect) != set(ROLES):
             raise ValueError(f"{key} {check.method}: give an answer for each of {ROLES}.")
-    import inspect
-
-    caller = inspect.stack()[1].frame.f_globals.get("__name__", "")
+    caller = sys._getframe(1).f_globals.get("__name__", "")
     entry = Entry(key=key, kwargs=kwargs, checks=tuple(checks), module=caller, setup=setup)
     REGISTRY[key] = entry
     return entry
