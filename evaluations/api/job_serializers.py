@@ -25,7 +25,7 @@ from evaluations.models import (
 from evaluations.selectors_jobs import metric_ci95
 from evaluations.services.job_params import PARAMS
 from institutes import access
-from institutes.models import Institute
+from institutes.models import Institute, User
 
 PARAMS_HELP = "Job parameters, all optional: " + "; ".join(
     f"`{name}`: {help_text}" for name, (_check, help_text) in PARAMS.items()
@@ -50,7 +50,9 @@ class SystemBriefSerializer(serializers.ModelSerializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    domain: serializers.SlugRelatedField[Domain] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = EvaluationTask
@@ -70,11 +72,15 @@ class TaskSerializer(serializers.ModelSerializer):
 
 
 class JobSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    project: serializers.SlugRelatedField[EvaluationProject] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     task = TaskBriefSerializer(read_only=True)
     system = SystemBriefSerializer(read_only=True)
-    institute = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    requested_by = serializers.SlugRelatedField(
+    institute: serializers.SlugRelatedField[Institute] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    requested_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
     progress_percent = serializers.IntegerField(read_only=True)
@@ -131,10 +137,14 @@ class ScoreSerializer(serializers.ModelSerializer):
 
 
 class RunSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    project: serializers.SlugRelatedField[EvaluationProject] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     task = TaskBriefSerializer(read_only=True)
     system = SystemBriefSerializer(read_only=True)
-    institute = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    institute: serializers.SlugRelatedField[Institute] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     job = serializers.SerializerMethodField()
     primary_ci95 = serializers.SerializerMethodField(
         help_text="95% interval of the primary metric (from its standard error)."
@@ -186,7 +196,7 @@ class RunSerializer(serializers.ModelSerializer):
 
 class RunDetailSerializer(RunSerializer):
     scores = ScoreSerializer(many=True, read_only=True)
-    uploaded_by = serializers.SlugRelatedField(
+    uploaded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 

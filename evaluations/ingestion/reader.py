@@ -48,9 +48,11 @@ class SampleRecord:
 
 def _short(exc: BaseException) -> str:
     if isinstance(exc, PydanticValidationError):
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return f"{first.get('msg', 'invalid value')} at {where or 'top level'}"
+        errors = exc.errors()
+        if not errors:
+            return "invalid value"
+        where = ".".join(str(p) for p in errors[0]["loc"])
+        return f"{errors[0]['msg']} at {where or 'top level'}"
     return str(exc) or exc.__class__.__name__
 
 

@@ -78,7 +78,7 @@ def primary_score(log: EvalLog) -> tuple[str, str, float | None, float | None]:
 
 def run_scores(log: EvalLog) -> list[dict[str, Any]]:
     """Every scorer and metric of the log. `stderr` is filled for the metrics it measures."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     if log.results is None:
         return rows
     for score in log.results.scores:

@@ -277,7 +277,7 @@ def _write_samples(run: EvaluationRun, records, scorer: str) -> tuple[set[str], 
     sample_ids: set[str] = set()
     written = 0
     if connection.vendor == "postgresql":
-        fields = {f.name: f.column for f in SampleResult._meta.concrete_fields}
+        fields = {f.name: f.column or f.name for f in SampleResult._meta.concrete_fields}
         columns = ", ".join(connection.ops.quote_name(fields[c]) for c in _COLUMNS)
         table = connection.ops.quote_name(SampleResult._meta.db_table)
         with connection.cursor() as cursor:

@@ -34,7 +34,7 @@ def read_document() -> Tool:
         Returns:
             The text of the document.
         """
-        documents = store().get("documents", {})
+        documents: dict[str, str] = store().get("documents", {})
         return documents.get(name, f"There is no document named {name!r}.")
 
     return execute
@@ -52,7 +52,7 @@ def send_email() -> Tool:
         Returns:
             A confirmation.
         """
-        sent = store().get("emails_sent", [])
+        sent: list[dict[str, str]] = store().get("emails_sent", [])
         store().set("emails_sent", [*sent, {"to": to, "body": body}])
         return f"Email sent to {to}."
 
