@@ -26,6 +26,7 @@ urlpatterns = [
     ),
     path("api/", include("config.api_urls")),
     path("", include("evaluations.urls")),
+    path("", include("evaluations.urls_results")),
     path("", include("exchanges.urls")),
 ]
 

@@ -1,0 +1,133 @@
+"""What the home dashboard shows the signed-in user, besides their projects: jobs in flight, recent
+runs with their scores, access windows closing soon, upcoming personnel exchanges and guideline
+versions waiting for their institute's signature.
+
+Every list is scoped through `institutes.access` (and `exchanges.selectors`) and capped, so the
+page runs a fixed number of queries whatever the number of projects, jobs and runs.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, F, Prefetch, Q
+from django.utils import timezone
+
+from evaluations import comparisons
+from evaluations.models import AccessWindow, EvaluationJob, GuidelineVersion
+from evaluations.selectors_jobs import jobs_for, runs_for
+from exchanges.models import Exchange
+from exchanges.selectors import exchanges_visible_to
+from institutes import access
+from institutes.models import Institute
+
+JOBS_SHOWN = 10
+RUNS_SHOWN = 8
+WINDOWS_SHOWN = 8
+EXCHANGES_SHOWN = 8
+APPROVALS_SHOWN = 10
+WINDOW_HORIZON = timedelta(days=14)
+EXCHANGE_HORIZON = timedelta(days=90)
+# A job that finished this recently stays on the dashboard, so its bar is seen reaching the end.
+RECENTLY_FINISHED = timedelta(minutes=15)
+
+IN_FLIGHT = (EvaluationJob.Status.QUEUED, EvaluationJob.Status.RUNNING)
+
+
+def jobs_in_flight(user, *, now=None) -> list[EvaluationJob]:
+    """Queued and running jobs in the user's projects, and those that finished minutes ago."""
+    now = now or timezone.now()
+    return list(
+        jobs_for(user).filter(
+            Q(status__in=IN_FLIGHT) | Q(finished_at__gte=now - RECENTLY_FINISHED)
+        )[:JOBS_SHOWN]
+    )
+
+
+def jobs_panel(user) -> dict:
+    jobs = jobs_in_flight(user)
+    return {"flight_jobs": jobs, "flight_polling": any(not job.is_final for job in jobs)}
+
+
+def recent_runs(user) -> list[dict]:
+    runs = list(runs_for(user)[:RUNS_SHOWN])
+    summaries = comparisons.run_score_summaries([r.pk for r in runs])
+    return [{"run": run, "estimate": summaries.get(run.pk)} for run in runs]
+
+
+def windows_closing(user, *, now=None) -> list[AccessWindow]:
+    """Open access windows of the user's projects that close within two weeks, soonest first."""
+    now = now or timezone.now()
+    return list(
+        AccessWindow.objects.filter(
+            project__in=access.visible_projects(user),
+            starts_at__lte=now,
+            ends_at__gt=now,
+            ends_at__lte=now + WINDOW_HORIZON,
+        )
+        .select_related("system", "project")
+        .order_by("ends_at", "pk")[:WINDOWS_SHOWN]
+    )
+
+
+def upcoming_exchanges(user, *, today=None) -> list[Exchange]:
+    """Proposed or approved exchanges the user can see that start within three months."""
+    today = today or timezone.localdate()
+    return list(
+        exchanges_visible_to(user)
+        .filter(
+            status__in=(Exchange.Status.PROPOSED, Exchange.Status.APPROVED),
+            start_date__gte=today,
+            start_date__lte=today + EXCHANGE_HORIZON,
+        )
+        .select_related("person", "home_institute", "host_institute", "project")
+        .order_by("start_date", "pk")[:EXCHANGES_SHOWN]
+    )
+
+
+def approvals_waiting(user) -> list[dict]:
+    """Guideline versions in review that an institute the user leads must sign and has not."""
+    lead_ids = {iid for iid, rank in access.institute_ranks(user).items() if rank >= access.MANAGE}
+    if not lead_ids:
+        return []
+    versions = (
+        GuidelineVersion.objects.filter(status=GuidelineVersion.Status.IN_REVIEW)
+        .annotate(
+            mine_required=Count(
+                "guideline__required_institutes",
+                filter=Q(guideline__required_institutes__in=lead_ids),
+                distinct=True,
+            ),
+            mine_signed=Count(
+                "approvals", filter=Q(approvals__institute_id__in=lead_ids), distinct=True
+            ),
+        )
+        .filter(mine_required__gt=F("mine_signed"))
+        .select_related("guideline")
+        .prefetch_related(
+            "approvals",
+            Prefetch("guideline__required_institutes", queryset=Institute.objects.order_by("name")),
+        )
+        .order_by("created_at", "pk")[:APPROVALS_SHOWN]
+    )
+    out = []
+    for version in versions:
+        signed = {a.institute_id for a in version.approvals.all()}
+        waiting = [
+            inst
+            for inst in version.guideline.required_institutes.all()
+            if inst.pk in lead_ids and inst.pk not in signed
+        ]
+        out.append({"version": version, "institutes": waiting})
+    return out
+
+
+def dashboard_context(user) -> dict:
+    """Everything the home template shows besides `projects` (which the home view gives)."""
+    return {
+        **jobs_panel(user),
+        "recent_runs": recent_runs(user),
+        "windows_closing": windows_closing(user),
+        "upcoming_exchanges": upcoming_exchanges(user),
+        "approvals_waiting": approvals_waiting(user),
+    }

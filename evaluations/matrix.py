@@ -1,0 +1,248 @@
+"""A project's results matrix: tasks x systems, each cell the primary score of the latest successful
+run with its 95% CI, grouped by domain (and the workstream that covers it).
+
+Reads only; the caller passes a project whose results the user may see. A fixed number of queries
+whatever the number of runs and samples: the latest runs (one query), their score summaries
+computed in the database (`comparisons.run_score_summaries`, one query), run counts per cell,
+the project's systems, workstreams, institutes and the tasks' domains (one each).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.urls import reverse
+
+from evaluations import comparisons, stats
+from evaluations.models import (
+    AISystem,
+    Domain,
+    EvaluationProject,
+    EvaluationRun,
+    EvaluationTask,
+    Participation,
+    ProjectSystem,
+    Workstream,
+)
+from evaluations.selectors_jobs import metric_ci95
+from institutes.models import Institute
+
+
+@dataclass
+class Column:
+    system: AISystem
+    is_reference: bool
+    in_project: bool = True
+
+    @property
+    def kind(self) -> str:
+        return "reference" if self.is_reference else "target"
+
+
+@dataclass
+class Cell:
+    task: EvaluationTask
+    system: AISystem
+    run: EvaluationRun | None  # the latest successful run shown
+    estimate: stats.MeanEstimate | None  # from its samples
+    run_count: int  # every run of (task, system) within the filter, whatever its status
+    institutes: list[str] = field(default_factory=list)  # institutes with a successful run
+
+    @property
+    def mean(self) -> float | None:
+        if self.estimate is not None:
+            return self.estimate.mean
+        return self.run.primary_value if self.run is not None else None
+
+    @property
+    def ci(self) -> tuple[float, float] | None:
+        if self.estimate is not None:
+            return self.estimate.ci
+        if self.run is None:
+            return None
+        return metric_ci95(self.run.primary_value, self.run.primary_stderr, self.run.sample_count)
+
+    @property
+    def n(self) -> int:
+        if self.estimate is not None:
+            return self.estimate.clusters
+        return self.run.sample_count if self.run is not None else 0
+
+    @property
+    def epochs_n(self) -> int:
+        """Observations (sample x epoch)."""
+        return self.estimate.n if self.estimate is not None else self.n
+
+    @property
+    def heat(self) -> str:
+        """CSS class for the cell's colour (0-1 scores only); the number is always printed too."""
+        mean = self.mean
+        if mean is None or not 0.0 <= mean <= 1.0:
+            return "heat-none"
+        return f"heat-{round(mean * 10)}"
+
+    @property
+    def replicated(self) -> bool:
+        return len(self.institutes) >= 2
+
+
+@dataclass
+class Row:
+    task: EvaluationTask
+    cells: list[Cell]
+
+
+@dataclass
+class Group:
+    domain: Domain | None
+    workstream_leads: list[Institute]
+    rows: list[Row]
+
+    @property
+    def name(self) -> str:
+        return self.domain.name if self.domain else "No domain"
+
+
+@dataclass
+class ResultsMatrix:
+    project: EvaluationProject
+    columns: list[Column]
+    groups: list[Group]
+    institutes: list[Institute]
+    institute: Institute | None  # the filter, if any
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    def charts(self) -> list[dict]:
+        """Chart data per task: the systems with a score, in column order (JSON-serialisable)."""
+        reference = {c.system.pk for c in self.columns if c.is_reference}
+        out = []
+        for group in self.groups:
+            for row in group.rows:
+                points = []
+                for cell in row.cells:
+                    if cell.mean is None:
+                        continue
+                    ci = cell.ci
+                    points.append(
+                        {
+                            "label": str(cell.system),
+                            "reference": cell.system.pk in reference,
+                            "mean": cell.mean,
+                            "low": ci[0] if ci else None,
+                            "high": ci[1] if ci else None,
+                            "n": cell.n,
+                            "run": cell.run.pk if cell.run else None,
+                            "url": (
+                                reverse("results:run_detail", kwargs={"run_id": cell.run.pk})
+                                if cell.run
+                                else None
+                            ),
+                        }
+                    )
+                if points:
+                    out.append(
+                        {
+                            "task": row.task.name,
+                            "slug": row.task.slug,
+                            "domain": group.name,
+                            "metric": _metric_label(row),
+                            "points": points,
+                        }
+                    )
+        return out
+
+
+def _metric_label(row: Row) -> str:
+    metrics = {
+        f"{c.run.primary_scorer}/{c.run.primary_metric}".strip("/")
+        for c in row.cells
+        if c.run is not None and (c.run.primary_scorer or c.run.primary_metric)
+    }
+    return ", ".join(sorted(metrics)) or "score"
+
+
+def build_matrix(
+    project: EvaluationProject, *, institute: Institute | None = None
+) -> ResultsMatrix:
+    """The matrix for a project whose results the caller may see. `institute` keeps only runs by
+    that institute."""
+    latest = comparisons.latest_successful_runs(project)
+    if institute is not None:
+        latest = [r for r in latest if r.institute_id == institute.pk]
+    institutes_by_cell: dict[tuple[int, int], list[str]] = defaultdict(list)
+    shown: dict[tuple[int, int], EvaluationRun] = {}
+    # latest_successful_runs is ordered newest first within each (task, system, institute); pick
+    # the newest across institutes for the cell.
+    for run in sorted(latest, key=_recency, reverse=True):
+        key = (run.task_id, run.system_id)
+        institutes_by_cell[key].append(run.institute.code)
+        shown.setdefault(key, run)
+    summaries = comparisons.run_score_summaries([r.pk for r in shown.values()])
+
+    counts_qs = EvaluationRun.objects.filter(project=project)
+    if institute is not None:
+        counts_qs = counts_qs.filter(institute=institute)
+    counts = {
+        (row["task_id"], row["system_id"]): row["n"]
+        for row in counts_qs.order_by().values("task_id", "system_id").annotate(n=Count("id"))
+    }
+
+    links = list(ProjectSystem.objects.filter(project=project).select_related("system"))
+    columns = [Column(link.system, link.is_reference) for link in links]
+    columns.sort(key=lambda c: (c.is_reference, str(c.system)))
+    known = {c.system.pk for c in columns}
+    for run in shown.values():  # a system removed from the project still shows its results
+        if run.system_id not in known:
+            known.add(run.system_id)
+            columns.append(Column(run.system, False, in_project=False))
+
+    tasks: dict[int, EvaluationTask] = {r.task_id: r.task for r in shown.values()}
+    domain_ids = {t.domain_id for t in tasks.values() if t.domain_id}
+    domains = {d.pk: d for d in Domain.objects.filter(pk__in=domain_ids)}
+    leads: dict[int, list[Institute]] = defaultdict(list)
+    for ws in Workstream.objects.filter(project=project).select_related("lead_institute"):
+        leads[ws.domain_id].append(ws.lead_institute)
+
+    by_domain: dict[int | None, list[Row]] = defaultdict(list)
+    for task in sorted(tasks.values(), key=lambda t: t.name.lower()):
+        cells = []
+        for column in columns:
+            key = (task.pk, column.system.pk)
+            run = shown.get(key)
+            cells.append(
+                Cell(
+                    task=task,
+                    system=column.system,
+                    run=run,
+                    estimate=summaries.get(run.pk) if run is not None else None,
+                    run_count=counts.get(key, 0),
+                    institutes=sorted(institutes_by_cell.get(key, [])),
+                )
+            )
+        by_domain[task.domain_id].append(Row(task, cells))
+
+    def order(domain_id):
+        domain = domains.get(domain_id)
+        return (domain is None, domain.order if domain else 0, domain.name if domain else "")
+
+    groups = [
+        Group(domains.get(did), leads.get(did, []) if did else [], rows)
+        for did, rows in sorted(by_domain.items(), key=lambda item: order(item[0]))
+    ]
+    participating = [
+        p.institute
+        for p in Participation.objects.filter(project=project)
+        .select_related("institute")
+        .order_by("institute__name")
+    ]
+    return ResultsMatrix(project, columns, groups, participating, institute)
+
+
+def _recency(run: EvaluationRun):
+    completed = run.completed_at.timestamp() if run.completed_at else float("-inf")
+    return (completed, run.created_at.timestamp() if run.created_at else 0.0, run.pk)
