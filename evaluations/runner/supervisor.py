@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -211,23 +211,20 @@ def supervise(job: EvaluationJob, spec: dict[str, Any]) -> Outcome:
                 return outcome
 
             now = time.monotonic()
-            progress = (min(outcome.done, outcome.total), outcome.total)
-            if now - last_beat >= heartbeat_every or (progress != written and now - last_beat >= 1):
-                if not _update_owned(
-                    job,
-                    heartbeat_at=timezone.now(),
-                    progress_done=progress[0],
-                    progress_total=progress[1],
-                ):
+            if outcome.owned:
+                try:
+                    last_beat, written, last_cancel_check = _check_in(
+                        job, outcome, now, last_beat, written, last_cancel_check, heartbeat_every
+                    )
+                except DatabaseError:
+                    # The database is unreachable for now: keep the evaluation going and try at
+                    # the next beat. If it stays away, the reaper takes the job for lost.
+                    logger.warning("job %s: heartbeat failed", job.pk, exc_info=True)
+                    connections.close_all()
+                if not outcome.owned:
                     logger.warning("job %s attempt %s: no longer ours", job.pk, job.attempts)
-                    outcome.owned = False
                     _kill(pid)
                     continue
-                last_beat, written = now, progress
-            if not outcome.stop and now - last_cancel_check >= min(1.0, heartbeat_every):
-                last_cancel_check = now
-                if EvaluationJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
-                    outcome.stop = "cancel"
             if not outcome.stop and now - started >= soft_limit:
                 outcome.stop = "time_limit"
             if outcome.stop and stop_sent_at is None:
@@ -240,6 +237,38 @@ def supervise(job: EvaluationJob, spec: dict[str, Any]) -> Outcome:
                 outcome.killed = True
     finally:
         os.close(fd)
+        if outcome.exit_status is None:  # leaving on an exception: the child must not outlive us
+            _kill(pid)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+def _check_in(
+    job: EvaluationJob,
+    outcome: Outcome,
+    now: float,
+    last_beat: float,
+    written: tuple[int, int],
+    last_cancel_check: float,
+    heartbeat_every: float,
+) -> tuple[float, tuple[int, int], float]:
+    """Heartbeat and progress (when due), and the cancel flag (every second at most)."""
+    progress = (min(outcome.done, outcome.total), outcome.total)
+    if now - last_beat >= heartbeat_every or (progress != written and now - last_beat >= 1):
+        if not _update_owned(
+            job,
+            heartbeat_at=timezone.now(),
+            progress_done=progress[0],
+            progress_total=progress[1],
+        ):
+            outcome.owned = False
+            return last_beat, written, last_cancel_check
+        last_beat, written = now, progress
+    if not outcome.stop and now - last_cancel_check >= min(1.0, heartbeat_every):
+        last_cancel_check = now
+        if EvaluationJob.objects.filter(pk=job.pk, cancel_requested=True).exists():
+            outcome.stop = "cancel"
+    return last_beat, written, last_cancel_check
 
 
 def _signal(pid: int, signum: int) -> None:
