@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from evaluations import forms_results
 from evaluations.selectors_jobs import job_for
@@ -48,9 +48,10 @@ def job_detail(request, job_id: int):
 
 
 @login_required
-@require_POST
 def job_cancel(request, job_id: int):
-    job = job_for(request.user, job_id)
+    job = job_for(request.user, job_id)  # 404 first: an outsider learns nothing from a 405
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     run_action(
         request,
         lambda: job_services.job_cancel(job=job, user=request.user),
@@ -60,9 +61,10 @@ def job_cancel(request, job_id: int):
 
 
 @login_required
-@require_POST
 def job_retry(request, job_id: int):
     job = job_for(request.user, job_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     created = []
     ok = run_action(
         request,

@@ -16,10 +16,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import Left
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from evaluations import comparisons, exports, forms_results, transcripts
 from evaluations.forms import add_service_errors
@@ -250,10 +249,11 @@ def sample_detail(request, run_id: int, sample_pk: int):
 
 
 @login_required
-@require_POST
 def sample_review(request, run_id: int, sample_pk: int):
     user = request.user
-    run, sample = _run_and_sample(user, run_id, sample_pk)
+    run, sample = _run_and_sample(user, run_id, sample_pk)  # 404 before 405
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     access.require(
         review_services.can_review(user, run.project),
         "Only evaluators and leads of this project review transcripts.",
