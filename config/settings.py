@@ -264,6 +264,17 @@ LOGGING = {
     "loggers": {"httpx": {"level": "WARNING"}, "inspect_ai": {"level": "WARNING"}},
 }
 
+# --- Personnel exchanges ---------------------------------------------------------------------
+# Where people reach Concord: links in e-mails and in calendar feeds.
+CONCORD_SITE_URL = env.str("CONCORD_SITE_URL", default="http://127.0.0.1:8000")
+# Exchanges start and end on their dates: approved ones with a complete checklist are activated,
+# active ones past their end date are completed. Idempotent, so hourly is cheap and catches
+# midnight promptly (access itself already follows the dates exactly).
+CELERY_BEAT_SCHEDULE["exchanges-sync-dates"] = {
+    "task": "exchanges.tasks.exchanges_sync_dates",
+    "schedule": timedelta(hours=1),
+}
+
 # --- Evaluation jobs (docs/jobs.md) -----------------------------------------------------------
 # Inspect runs go to the `evals` queue (`celery -A config worker -Q evals`), short work to `default`.
 CELERY_TASK_ROUTES = {

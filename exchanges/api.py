@@ -1,5 +1,153 @@
-"""REST API resources of this app, registered on the /api/v1/ router."""
+"""REST API resources of this app, registered on the /api/v1/ router.
+
+/api/v1/exchanges/            GET list (filters: institute, status, year, person), POST propose
+/api/v1/exchanges/<id>/       GET
+/api/v1/exchanges/<id>/approve|decline|activate|complete|cancel/   POST
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from exchanges import selectors, services
+from exchanges.filters import ExchangeFilter
+from exchanges.models import Exchange
+from exchanges.serializers import (
+    DecisionSerializer,
+    ExchangeCreateSerializer,
+    ExchangeSerializer,
+    OutcomeSerializer,
+    ReasonSerializer,
+)
+
+_REFUSALS = {
+    400: OpenApiResponse(description="Invalid, or not possible in the exchange's state."),
+    403: OpenApiResponse(description="You may see the exchange but not do this."),
+    404: OpenApiResponse(description="No such exchange among those you may see."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Exchanges you may see", tags=["exchanges"]),
+    retrieve=extend_schema(
+        summary="One exchange, with its approvals and checklist", tags=["exchanges"]
+    ),
+)
+class ExchangeViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Personnel exchanges between institutes. You see your own exchanges and those of your
+    institutes (home or host); programme managers see all."""
+
+    serializer_class = ExchangeSerializer
+    filterset_class = ExchangeFilter
+    ordering_fields = ["start_date", "end_date", "created_at"]
+    ordering = ["-start_date", "-pk"]
+    search_fields = ["person__username", "person__first_name", "person__last_name", "role_title"]
+
+    def get_queryset(self):
+        return selectors.exchange_detail(self.request.user).select_related(
+            "proposed_by", "ended_by"
+        )
+
+    def _respond(self, exchange: Exchange, http_status: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=exchange.pk)
+        return Response(self.get_serializer(fresh).data, status=http_status)
+
+    def _input(self, serializer_class, request: Request):
+        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    @extend_schema(
+        summary="Propose an exchange",
+        tags=["exchanges"],
+        request=ExchangeCreateSerializer,
+        responses={201: ExchangeSerializer, **_REFUSALS},
+    )
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        data = self._input(ExchangeCreateSerializer, request)
+        exchange = services.exchange_propose(user=request.user, **data)
+        return self._respond(exchange, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Approve for your side",
+        tags=["exchanges"],
+        request=DecisionSerializer,
+        responses={200: ExchangeSerializer, **_REFUSALS},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk=None) -> Response:
+        data = self._input(DecisionSerializer, request)
+        exchange = services.exchange_approve(
+            user=request.user, exchange=self.get_object(), institute=data.get("institute")
+        )
+        return self._respond(exchange)
+
+    @extend_schema(
+        summary="Decline for your side, with a reason",
+        tags=["exchanges"],
+        request=DecisionSerializer,
+        responses={200: ExchangeSerializer, **_REFUSALS},
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk=None) -> Response:
+        data = self._input(DecisionSerializer, request)
+        exchange = services.exchange_decline(
+            user=request.user,
+            exchange=self.get_object(),
+            institute=data.get("institute"),
+            reason=data.get("reason", ""),
+        )
+        return self._respond(exchange)
+
+    @extend_schema(
+        summary="Activate an approved exchange",
+        tags=["exchanges"],
+        request=None,
+        responses={200: ExchangeSerializer, **_REFUSALS},
+    )
+    @action(detail=True, methods=["post"])
+    def activate(self, request: Request, pk=None) -> Response:
+        exchange = services.exchange_activate(user=request.user, exchange=self.get_object())
+        return self._respond(exchange)
+
+    @extend_schema(
+        summary="Complete with the outcome report",
+        tags=["exchanges"],
+        request=OutcomeSerializer,
+        responses={200: ExchangeSerializer, **_REFUSALS},
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk=None) -> Response:
+        data = self._input(OutcomeSerializer, request)
+        exchange = services.exchange_complete(
+            user=request.user, exchange=self.get_object(), outcome=data["outcome"]
+        )
+        return self._respond(exchange)
+
+    @extend_schema(
+        summary="Cancel, with a reason",
+        tags=["exchanges"],
+        request=ReasonSerializer,
+        responses={200: ExchangeSerializer, **_REFUSALS},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk=None) -> Response:
+        data = self._input(ReasonSerializer, request)
+        exchange = services.exchange_cancel(
+            user=request.user, exchange=self.get_object(), reason=data["reason"]
+        )
+        return self._respond(exchange)
 
 
 def api_routes(router) -> None:
     """Register this app's viewsets on the API router."""
+    router.register("exchanges", ExchangeViewSet, basename="exchange")

@@ -9,6 +9,16 @@ from django.db.models import F, Q
 from institutes.models import Institute, Role
 
 
+class ExchangeQuerySet(models.QuerySet):
+    def open(self):
+        """Exchanges still in play (not completed, declined or cancelled)."""
+        return self.filter(status__in=Exchange.OPEN_STATUSES)
+
+    def overlapping(self, start, end):
+        """Exchanges sharing at least one day with [start, end] (both dates inclusive)."""
+        return self.filter(start_date__lte=end, end_date__gte=start)
+
+
 class Exchange(models.Model):
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
@@ -17,6 +27,18 @@ class Exchange(models.Model):
         COMPLETED = "completed", "Completed"
         DECLINED = "declined", "Declined"
         CANCELLED = "cancelled", "Cancelled"
+
+    OPEN_STATUSES = (Status.PROPOSED, Status.APPROVED, Status.ACTIVE)
+    FINAL_STATUSES = (Status.COMPLETED, Status.DECLINED, Status.CANCELLED)
+    # Which status may follow which; the services refuse anything else.
+    TRANSITIONS = {
+        Status.PROPOSED: {Status.APPROVED, Status.DECLINED, Status.CANCELLED},
+        Status.APPROVED: {Status.ACTIVE, Status.CANCELLED},
+        Status.ACTIVE: {Status.COMPLETED, Status.CANCELLED},
+        Status.COMPLETED: set(),
+        Status.DECLINED: set(),
+        Status.CANCELLED: set(),
+    }
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exchanges"
@@ -50,12 +72,29 @@ class Exchange(models.Model):
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    activated_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was completed, declined or cancelled."
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who completed, declined or cancelled it (empty when done by the schedule).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ExchangeQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-start_date"]
-        indexes = [models.Index(fields=["person", "status"])]
+        ordering = ["-start_date", "-pk"]
+        indexes = [
+            models.Index(fields=["person", "status"]),
+            models.Index(fields=["status", "start_date"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gt=F("start_date")), name="exchange_ends_after_start"
@@ -64,10 +103,34 @@ class Exchange(models.Model):
                 condition=~Q(home_institute=F("host_institute")),
                 name="exchange_home_differs_from_host",
             ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "proposed",
+                        "approved",
+                        "active",
+                        "completed",
+                        "declined",
+                        "cancelled",
+                    ]
+                ),
+                name="exchange_status_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person} {self.home_institute.code} → {self.host_institute.code}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.Status(self.status)]
+
+    @property
+    def sides(self) -> tuple[Institute, Institute]:
+        return (self.home_institute, self.host_institute)
 
 
 class ExchangeApproval(models.Model):
@@ -137,6 +200,9 @@ class CalendarFeed(models.Model):
         Institute, on_delete=models.CASCADE, related_name="calendar_feeds"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(
+        max_length=100, blank=True, help_text="Where it is used, e.g. 'Team calendar'."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,0 +1,120 @@
+"""API shapes of exchanges: one output shape, separate input shapes for each write."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from exchanges.models import ChecklistItem, Exchange, ExchangeApproval
+from institutes import access
+from institutes.models import Institute, Role, User
+
+
+class ExchangeApprovalSerializer(serializers.ModelSerializer):
+    institute = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ExchangeApproval
+        fields = ["institute", "user", "decision", "reason", "at"]
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="item_type.name", read_only=True)
+    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ChecklistItem
+        fields = ["id", "name", "mandatory", "done_at", "done_by", "note"]
+
+
+class ExchangeSerializer(serializers.ModelSerializer):
+    person = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    person_name = serializers.CharField(source="person.display_name", read_only=True)
+    home_institute = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    host_institute = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    ended_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approvals = ExchangeApprovalSerializer(many=True, read_only=True)
+    checklist = ChecklistItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Exchange
+        fields = [
+            "id",
+            "person",
+            "person_name",
+            "home_institute",
+            "host_institute",
+            "project",
+            "role_title",
+            "host_role",
+            "start_date",
+            "end_date",
+            "status",
+            "objectives",
+            "outcome",
+            "status_reason",
+            "proposed_by",
+            "activated_at",
+            "ended_at",
+            "ended_by",
+            "approvals",
+            "checklist",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ExchangeCreateSerializer(serializers.Serializer):
+    person = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=User.objects.filter(is_active=True),
+        help_text="Username of the person, a member of the home institute.",
+    )
+    home_institute = serializers.SlugRelatedField(
+        slug_field="code", queryset=Institute.objects.filter(is_active=True)
+    )
+    host_institute = serializers.SlugRelatedField(
+        slug_field="code", queryset=Institute.objects.filter(is_active=True)
+    )
+    project = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Institute.objects.none(),  # scoped to the user in __init__
+        required=False,
+        allow_null=True,
+        help_text="Slug of a project the host institute takes part in.",
+    )
+    role_title = serializers.CharField(max_length=200)
+    host_role = serializers.ChoiceField(choices=Role.choices, default=Role.EVALUATOR)
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(help_text="The last day of the exchange.")
+    objectives = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        self.fields["project"].queryset = access.visible_projects(user)
+
+
+class DecisionSerializer(serializers.Serializer):
+    institute = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Institute.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The side you decide for, when you may decide for both (programme managers).",
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Required to decline."
+    )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, help_text="Why the exchange is cancelled.")
+
+
+class OutcomeSerializer(serializers.Serializer):
+    outcome = serializers.CharField(allow_blank=True, help_text="The outcome report.")
