@@ -85,3 +85,37 @@ def task_register(
     task.full_clean()
     task.save()
     return task
+
+
+@transaction.atomic
+def task_update(*, user, task: EvaluationTask, **fields: Any) -> EvaluationTask:
+    """Programme managers edit a task. A built-in task keeps its reference (it is Concord's own
+    code); any other reference must still resolve; default params must be valid job params."""
+    access.require(
+        access.is_programme_manager(user), "Only programme managers change evaluation tasks."
+    )
+    errors: dict[str, Any] = {}
+    if "inspect_ref" in fields and fields["inspect_ref"] != task.inspect_ref:
+        if task.is_builtin:
+            errors["inspect_ref"] = ["A built-in task keeps the reference Concord ships."]
+        else:
+            try:
+                fields["inspect_ref"] = check_inspect_ref(fields["inspect_ref"])
+            except ValidationError as exc:
+                errors["inspect_ref"] = exc.messages
+    if "default_params" in fields:
+        try:
+            fields["default_params"] = clean_params(fields["default_params"] or {})
+        except ValidationError as exc:
+            errors["default_params"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    allowed = {"name", "description", "domain", "inspect_ref", "default_params", "is_active"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"task_update cannot change {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.full_clean()
+    task.save()
+    return task
