@@ -92,7 +92,7 @@ class JobQueueForm(forms.Form):
 
 class ReviewForm(forms.Form):
     label = forms.ModelChoiceField(
-        queryset=ReviewLabel.objects.order_by("order", "name"), empty_label=None
+        queryset=ReviewLabel.objects.order_by("order", "name"), empty_label="Choose a label"
     )
     manual_score = forms.FloatField(
         required=False,

@@ -20,7 +20,7 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from evaluations import comparisons, exports, forms_results, transcripts
+from evaluations import comparisons, exports, forms_results, run_scores, transcripts
 from evaluations.forms import add_service_errors
 from evaluations.matrix import build_matrix
 from evaluations.models import Deviation, EvaluationRun, SampleResult, SampleReview
@@ -69,19 +69,26 @@ def filter_samples(qs, filters: dict[str, str]):
 
 
 def _score_rows(run: EvaluationRun, primary) -> list[dict]:
-    """Every scorer/metric of the run with its 95% CI. The headline metric's interval comes from
-    the run's samples (the same figure as the matrix); the others from the standard error Inspect
-    reported."""
+    """Every scorer/metric of the run. Mean-like metrics (accuracy, mean) get the 95% CI of the
+    scorer's per-sample values (`run_scores.scorer_summaries`; the headline one from the same
+    SQL summary as the matrix); other metrics with a reported standard error get the t interval
+    around it; the rest have none."""
+    scores = list(run.scores.all())
+    summaries = run_scores.scorer_summaries(
+        run, {s.scorer for s in scores if s.metric in run_scores.MEAN_METRICS}
+    )
     rows = []
-    for score in run.scores.all():
+    for score in scores:
         is_primary = score.scorer == run.primary_scorer and score.metric == run.primary_metric
-        ci = None
-        method = ""
-        if is_primary and primary is not None:
-            ci, method = primary.ci, primary.method
+        estimate = None
+        if score.metric in run_scores.MEAN_METRICS:
+            estimate = primary if is_primary and primary is not None else None
+            estimate = estimate or summaries.get(score.scorer)
+        if estimate is not None:
+            ci, method = estimate.ci, estimate.method
         else:
             ci = metric_ci95(score.value, score.stderr, score.scored_samples)
-            method = "t" if ci else ""
+            method = "t (reported SE)" if ci else ""
         rows.append({"score": score, "primary": is_primary, "ci": ci, "method": method})
     return rows
 

@@ -110,7 +110,9 @@
         animation: false,
         layout: { padding: { top: 22 } },
         scales: {
-          y: unit ? { min: 0, max: 1, ticks: { stepSize: 0.25 } } : { beginAtZero: true },
+          y: unit
+            ? { min: 0, max: 1, ticks: { stepSize: 0.2, callback: (v) => Number(v).toFixed(1) } }
+            : { beginAtZero: true },
           x: { ticks: { color: INK, autoSkip: false, maxRotation: 0 } },
         },
         plugins: {

@@ -15,6 +15,7 @@ workstream led by A). Runs (all successful, 0/1 scores):
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,6 +31,7 @@ from evaluations.models import (
     EvaluationRun,
     EvaluationTask,
     Participation,
+    ReviewLabel,
     RunScore,
     Workstream,
 )
@@ -99,7 +101,21 @@ def make_run(project, task, system, institute, scores, *, minutes_ago=0, **field
     return run
 
 
+def ensure_reference_data() -> None:
+    """Domains and review labels come from data migrations, which a transactional test's flush
+    removes: put them back when missing."""
+    domains = importlib.import_module("evaluations.migrations.0003_default_domains")
+    labels = importlib.import_module("evaluations.migrations.0006_default_review_labels")
+    for slug, name, order in domains.DOMAINS:
+        Domain.objects.get_or_create(slug=slug, defaults={"name": name, "order": order})
+    for slug, name, description, order in labels.LABELS:
+        ReviewLabel.objects.get_or_create(
+            slug=slug, defaults={"name": name, "description": description, "order": order}
+        )
+
+
 def build_results_world(*, institute_a, institute_b, slug="results-demo") -> ResultsWorld:
+    ensure_reference_data()
     project = EvaluationProjectFactory(slug=slug, title="Results demo")
     ParticipationFactory(project=project, institute=institute_a, role=Participation.Role.LEAD)
     ParticipationFactory(project=project, institute=institute_b)
