@@ -284,3 +284,9 @@ def can_act_for(user, project, institute) -> bool:
             _active_exchange_filter(user), project_id=project_id, host_institute_id=institute_id
         ).values_list("host_role", flat=True)
     )
+
+
+def can_control_job(user, job) -> bool:
+    """Cancel or retry a job: evaluators of the job's institute in the project, the project's
+    leads, and programme managers."""
+    return can_act_for(user, job.project_id, job.institute_id) or can_manage(user, job.project_id)
