@@ -1,10 +1,10 @@
 """The REST API: /api/v1/ resources, OpenAPI 3 schema and locally served Swagger UI."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from config.api.views import SwaggerUIView
+from config.api.views import RouteNotFoundView, SwaggerUIView
 from evaluations.api import api_routes as evaluations_routes
 from exchanges.api import api_routes as exchanges_routes
 from institutes.api import api_routes as institutes_routes
@@ -18,4 +18,6 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SwaggerUIView.as_view(url_name="api-schema"), name="api-docs"),
+    # Last: any other /api/ address answers in the API's error shape.
+    re_path(r"^[\s\S]*$", RouteNotFoundView.as_view(), name="api-not-found"),
 ]

@@ -5,12 +5,17 @@
 `message` is a sentence a person can read; `fields` names each invalid field and why.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 def _flatten(detail) -> str:
@@ -49,7 +54,19 @@ def _messages(detail, prefix: str = "") -> list[str]:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, DataError):
+        # The database refused a value the request carried (a number out of range, a NUL
+        # character, a time zone it cannot store): the request's fault, not the server's.
+        logger.warning("API request refused by the database: %s", exc)
+        exc = exceptions.ValidationError(
+            {
+                "non_field_errors": [
+                    "A value in the request is out of range or contains characters that "
+                    "cannot be stored."
+                ]
+            }
+        )
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )

@@ -1,6 +1,11 @@
-"""The API's own pages: Swagger UI, served from local assets under the strict CSP."""
+"""The API's own views: Swagger UI served from local assets under the strict CSP, and the
+answer for an /api/ address that no route matches."""
 
+from django.urls import Resolver404, resolve
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework.exceptions import NotFound
+from rest_framework.views import APIView
 
 
 class SwaggerUIView(SpectacularSwaggerSplitView):
@@ -8,3 +13,22 @@ class SwaggerUIView(SpectacularSwaggerSplitView):
     `?script`) and no inline style (`templates/api/swagger_ui.html`)."""
 
     template_name = "api/swagger_ui.html"
+
+
+@extend_schema(exclude=True)
+class RouteNotFoundView(APIView):
+    """Any /api/ address no route matches gets the API's error shape (not Django's HTML page),
+    with a hint when only the trailing slash is missing."""
+
+    def not_found(self, request, *args, **kwargs):
+        message = "No such API address."
+        if not request.path.endswith("/"):
+            try:
+                match = resolve(request.path + "/")
+            except Resolver404:
+                match = None
+            if match is not None and match.url_name != "api-not-found":
+                message += f" Addresses end with a slash: {request.path}/"
+        raise NotFound(message)
+
+    get = post = put = patch = delete = not_found

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from config.api.inputs import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from config.api import inputs
 from evaluations.models import EvaluationProject, EvaluationRun, Finding, Workstream
 from institutes import access
 
 
-def _runs_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
-    return ScopedPrimaryKeyRelatedField(
+def _runs_field(**kwargs) -> inputs.PrimaryKeyRelatedField:
+    return inputs.PrimaryKeyRelatedField(
         queryset=EvaluationRun.objects.all(),
         scope=lambda user, qs: qs.filter(project__in=access.results_visible_projects(user)),
         many=True,
@@ -21,8 +21,8 @@ def _runs_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
     )
 
 
-def _workstream_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
-    return ScopedPrimaryKeyRelatedField(
+def _workstream_field(**kwargs) -> inputs.PrimaryKeyRelatedField:
+    return inputs.PrimaryKeyRelatedField(
         queryset=Workstream.objects.all(),
         scope=lambda user, qs: qs.filter(project__in=access.visible_projects(user)),
         required=False,
@@ -63,23 +63,23 @@ class FindingSerializer(serializers.ModelSerializer):
 
 
 class FindingCreateSerializer(serializers.Serializer):
-    project = ScopedSlugRelatedField(
+    project = inputs.SlugRelatedField(
         slug_field="slug",
         queryset=EvaluationProject.objects.all(),
         scope=lambda user, qs: access.results_visible_projects(user, qs),
         help_text="Slug of a project you take part in (as an evaluator or lead).",
     )
-    title = serializers.CharField(max_length=200)
+    title = inputs.CharField(max_length=200)
     severity = serializers.ChoiceField(choices=Finding.Severity.choices, required=False)
-    body = serializers.CharField(required=False, allow_blank=True, help_text="Markdown.")
+    body = inputs.CharField(required=False, allow_blank=True, help_text="Markdown.")
     workstream = _workstream_field()
     runs = _runs_field()
 
 
 class FindingUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
+    title = inputs.CharField(max_length=200, required=False)
     severity = serializers.ChoiceField(choices=Finding.Severity.choices, required=False)
-    body = serializers.CharField(required=False, allow_blank=True)
+    body = inputs.CharField(required=False, allow_blank=True)
     workstream = _workstream_field()
     runs = _runs_field()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api import inputs
 from evaluations.api.project_serializers import institute_field
 from evaluations.models import Domain, Guideline, GuidelineVersion
 from evaluations.services.guidelines import approval_state
@@ -102,9 +103,9 @@ class GuidelineSerializer(serializers.ModelSerializer):
 
 
 class GuidelineCreateSerializer(serializers.Serializer):
-    code = serializers.SlugField(max_length=60, help_text="Stable identifier, e.g. bio-uplift.")
-    title = serializers.CharField(max_length=200)
-    domain = serializers.SlugRelatedField(
+    code = inputs.SlugField(max_length=60, help_text="Stable identifier, e.g. bio-uplift.")
+    title = inputs.CharField(max_length=200)
+    domain = inputs.SlugRelatedField(
         slug_field="slug", queryset=Domain.objects.all(), required=False, allow_null=True
     )
     owner_institute = institute_field(help_text="Code of an institute you lead.")
@@ -114,10 +115,10 @@ class GuidelineCreateSerializer(serializers.Serializer):
 
 
 class GuidelineVersionCreateSerializer(serializers.Serializer):
-    body_markdown = serializers.CharField(help_text="The protocol, in Markdown.")
-    change_summary = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    body_markdown = inputs.CharField(help_text="The protocol, in Markdown.")
+    change_summary = inputs.CharField(max_length=300, required=False, allow_blank=True)
 
 
 class GuidelineVersionApproveSerializer(serializers.Serializer):
     institute = institute_field(help_text="Code of a required institute you lead.")
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = inputs.CharField(required=False, allow_blank=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from config.api.inputs import ScopedPrimaryKeyRelatedField
+from config.api import inputs
 from evaluations.models import (
     AccessWindow,
     AISystem,
@@ -24,15 +24,16 @@ from institutes import access
 from institutes.models import Institute, User
 
 
-def institute_field(**kwargs) -> serializers.SlugRelatedField:
+def institute_field(**kwargs) -> inputs.SlugRelatedField:
     """An institute named by its code (every signed-in user may name any active institute)."""
-    return serializers.SlugRelatedField(
+    return inputs.SlugRelatedField(
         slug_field="code", queryset=Institute.objects.filter(is_active=True), **kwargs
     )
 
 
-def system_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
-    return ScopedPrimaryKeyRelatedField(
+def system_field(**kwargs) -> inputs.PrimaryKeyRelatedField:
+    """A system the user can see, by id."""
+    return inputs.PrimaryKeyRelatedField(
         queryset=AISystem.objects.all(), scope=access.visible_systems, **kwargs
     )
 
@@ -41,6 +42,10 @@ def system_field(**kwargs) -> ScopedPrimaryKeyRelatedField:
 
 
 class SystemSerializer(serializers.ModelSerializer):
+    base_url = serializers.CharField(
+        read_only=True, help_text="OpenAI-compatible endpoint, or empty for none."
+    )
+
     class Meta:
         model = AISystem
         fields = [
@@ -168,13 +173,13 @@ class ProjectSerializer(ProjectSummarySerializer):
 
 
 class ProjectCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    slug = serializers.SlugField(
+    title = inputs.CharField(max_length=200)
+    slug = inputs.SlugField(
         max_length=80,
         required=False,
         help_text="The project's address; made from the title if empty.",
     )
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = inputs.CharField(required=False, allow_blank=True)
     embargo_until = serializers.DateTimeField(
         required=False, allow_null=True, help_text="Results stay with the participants until then."
     )
@@ -185,8 +190,8 @@ class ProjectCreateSerializer(serializers.Serializer):
 
 
 class ProjectUpdateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    title = inputs.CharField(max_length=200, required=False)
+    description = inputs.CharField(required=False, allow_blank=True)
     embargo_until = serializers.DateTimeField(required=False, allow_null=True)
 
 
@@ -205,7 +210,7 @@ class ParticipantCreateSerializer(serializers.Serializer):
 
 class ProjectSystemCreateSerializer(serializers.Serializer):
     system = system_field()
-    is_reference = serializers.BooleanField(
+    is_reference = inputs.BooleanField(
         required=False, help_text="A reference system the target is compared against."
     )
 
@@ -214,36 +219,36 @@ class AccessWindowCreateSerializer(serializers.Serializer):
     system = system_field()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    terms = serializers.CharField(required=False, allow_blank=True)
+    terms = inputs.CharField(required=False, allow_blank=True)
 
 
 class WorkstreamCreateSerializer(serializers.Serializer):
-    domain = serializers.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
+    domain = inputs.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
     lead_institute = institute_field()
-    members = serializers.SlugRelatedField(
+    members = inputs.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
         many=True,
         required=False,
         help_text="Usernames of staff of participating institutes.",
     )
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = inputs.CharField(required=False, allow_blank=True)
 
 
 class WorkstreamUpdateSerializer(serializers.Serializer):
     lead_institute = institute_field(required=False)
-    members = serializers.SlugRelatedField(
+    members = inputs.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
         many=True,
         required=False,
         help_text="Replaces the members; omit to keep them.",
     )
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = inputs.CharField(required=False, allow_blank=True)
 
 
 class AdoptionCreateSerializer(serializers.Serializer):
-    version = ScopedPrimaryKeyRelatedField(
+    version = inputs.PrimaryKeyRelatedField(
         queryset=GuidelineVersion.objects.all(),
         scope=lambda user, qs: qs.filter(guideline__in=access.visible_guidelines(user)),
         help_text="Id of an approved guideline version.",
@@ -253,16 +258,16 @@ class AdoptionCreateSerializer(serializers.Serializer):
 class SystemWriteSerializer(serializers.Serializer):
     """Create needs developer, name and inspect_model; an update (PATCH) any subset."""
 
-    developer = serializers.CharField(max_length=200)
-    name = serializers.CharField(max_length=200)
-    version = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    developer = inputs.CharField(max_length=200)
+    name = inputs.CharField(max_length=200)
+    version = inputs.CharField(max_length=100, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=AISystem.Kind.choices, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-    inspect_model = serializers.CharField(
+    description = inputs.CharField(required=False, allow_blank=True)
+    inspect_model = inputs.CharField(
         max_length=200, help_text="Inspect's provider/model, e.g. 'openai-api/lab/frontier-1'."
     )
-    base_url = serializers.URLField(required=False, allow_blank=True)
-    api_key_env = serializers.CharField(
+    base_url = inputs.OptionalURLField(required=False)
+    api_key_env = inputs.CharField(
         max_length=100,
         required=False,
         allow_blank=True,

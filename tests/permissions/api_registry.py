@@ -27,9 +27,7 @@ Builder = Callable[[Any], Any]
 
 # API routes whose entries other modules will register. A route under one of these without an
 # entry counts as pending; remove a prefix once its entries exist (then a missing one fails).
-API_PENDING_OTHER_MODULES: frozenset[str] = frozenset(
-    {"api/v1/^exchanges"}
-)
+API_PENDING_OTHER_MODULES: frozenset[str] = frozenset({"api/v1/^exchanges"})
 
 
 @dataclass(frozen=True)
@@ -86,17 +84,19 @@ def api_register(
     kwargs: Builder | None = None,
     get: dict[str, Expect] | None = None,
     post: dict[str, Expect] | None = None,
+    put: dict[str, Expect] | None = None,
     patch: dict[str, Expect] | None = None,
     delete: dict[str, Expect] | None = None,
     query: Builder | None = None,
     data: Builder | None = None,
 ) -> ApiEntry:
-    """Register the answers for one API route: `get`/`post`/`patch`/`delete` map each role to an
+    """Register the answers for one API route: `get`/`post`/`put`/`patch`/`delete` map each role to an
     HTTP status. `data`: world -> JSON body for the writes; `query`: world -> GET query."""
     if name in API_REGISTRY:
         raise ValueError(f"{name} is registered twice ({API_REGISTRY[name].module}).")
     checks = []
-    for method, expect in (("GET", get), ("POST", post), ("PATCH", patch), ("DELETE", delete)):
+    methods = (("GET", get), ("POST", post), ("PUT", put), ("PATCH", patch), ("DELETE", delete))
+    for method, expect in methods:
         if expect is None:
             continue
         if set(expect) != set(ROLES):
