@@ -228,6 +228,12 @@ class SampleSerializer(serializers.ModelSerializer):
 # --- write -----------------------------------------------------------------------------------
 
 
+def _everyone(user, queryset):
+    """No narrowing: any signed-in user may name these (whether they may use them is the
+    service's question). The strict related fields of config.api.inputs still check types."""
+    return queryset
+
+
 class JobCreateSerializer(serializers.Serializer):
     project = ScopedSlugRelatedField(
         slug_field="slug",
@@ -235,9 +241,10 @@ class JobCreateSerializer(serializers.Serializer):
         scope=access.visible_projects,
         help_text="Slug of the project.",
     )
-    task = serializers.SlugRelatedField(
+    task = ScopedSlugRelatedField(
         slug_field="slug",
         queryset=EvaluationTask.objects.filter(is_active=True),
+        scope=_everyone,
         help_text="Slug of the evaluation task (see /api/v1/tasks/).",
     )
     system = ScopedPrimaryKeyRelatedField(
@@ -245,16 +252,18 @@ class JobCreateSerializer(serializers.Serializer):
         scope=access.visible_systems,
         help_text="Id of a target or reference system of the project.",
     )
-    institute = serializers.SlugRelatedField(
+    institute = ScopedSlugRelatedField(
         slug_field="code",
         queryset=Institute.objects.filter(is_active=True),
+        scope=_everyone,
         required=False,
         help_text="Code of the institute the job runs for; default: your own, when you act for "
         "exactly one participating institute.",
     )
     params = serializers.JSONField(required=False, default=dict, help_text=PARAMS_HELP)
-    guideline_version = serializers.PrimaryKeyRelatedField(
+    guideline_version = ScopedPrimaryKeyRelatedField(
         queryset=GuidelineVersion.objects.all(),
+        scope=_everyone,
         required=False,
         allow_null=True,
         help_text="Id of the adopted guideline version the job follows.",
