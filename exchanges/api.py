@@ -7,12 +7,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.api.inputs import validated_input
 from exchanges import selectors, services
 from exchanges.filters import ExchangeFilter
 from exchanges.models import Exchange
@@ -23,12 +25,6 @@ from exchanges.serializers import (
     OutcomeSerializer,
     ReasonSerializer,
 )
-
-_REFUSALS = {
-    400: OpenApiResponse(description="Invalid, or not possible in the exchange's state."),
-    403: OpenApiResponse(description="You may see the exchange but not do this."),
-    404: OpenApiResponse(description="No such exchange among those you may see."),
-}
 
 
 @extend_schema_view(
@@ -47,6 +43,7 @@ class ExchangeViewSet(
     institutes (home or host); programme managers see all."""
 
     serializer_class = ExchangeSerializer
+    parser_classes = [JSONParser]
     filterset_class = ExchangeFilter
     ordering_fields = ["start_date", "end_date", "created_at"]
     ordering = ["-start_date", "-pk"]
@@ -61,19 +58,14 @@ class ExchangeViewSet(
         fresh = self.get_queryset().get(pk=exchange.pk)
         return Response(self.get_serializer(fresh).data, status=http_status)
 
-    def _input(self, serializer_class, request: Request):
-        serializer = serializer_class(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
-
     @extend_schema(
         summary="Propose an exchange",
         tags=["exchanges"],
         request=ExchangeCreateSerializer,
-        responses={201: ExchangeSerializer, **_REFUSALS},
+        responses={201: ExchangeSerializer},
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
-        data = self._input(ExchangeCreateSerializer, request)
+        data = validated_input(ExchangeCreateSerializer, request)
         exchange = services.exchange_propose(user=request.user, **data)
         return self._respond(exchange, status.HTTP_201_CREATED)
 
@@ -81,13 +73,14 @@ class ExchangeViewSet(
         summary="Approve for your side",
         tags=["exchanges"],
         request=DecisionSerializer,
-        responses={200: ExchangeSerializer, **_REFUSALS},
+        responses={200: ExchangeSerializer},
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk=None) -> Response:
-        data = self._input(DecisionSerializer, request)
+        exchange = self.get_object()  # 404 before any 400
+        data = validated_input(DecisionSerializer, request)
         exchange = services.exchange_approve(
-            user=request.user, exchange=self.get_object(), institute=data.get("institute")
+            user=request.user, exchange=exchange, institute=data.get("institute")
         )
         return self._respond(exchange)
 
@@ -95,14 +88,15 @@ class ExchangeViewSet(
         summary="Decline for your side, with a reason",
         tags=["exchanges"],
         request=DecisionSerializer,
-        responses={200: ExchangeSerializer, **_REFUSALS},
+        responses={200: ExchangeSerializer},
     )
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk=None) -> Response:
-        data = self._input(DecisionSerializer, request)
+        exchange = self.get_object()  # 404 before any 400
+        data = validated_input(DecisionSerializer, request)
         exchange = services.exchange_decline(
             user=request.user,
-            exchange=self.get_object(),
+            exchange=exchange,
             institute=data.get("institute"),
             reason=data.get("reason", ""),
         )
@@ -112,7 +106,7 @@ class ExchangeViewSet(
         summary="Activate an approved exchange",
         tags=["exchanges"],
         request=None,
-        responses={200: ExchangeSerializer, **_REFUSALS},
+        responses={200: ExchangeSerializer},
     )
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk=None) -> Response:
@@ -123,13 +117,14 @@ class ExchangeViewSet(
         summary="Complete with the outcome report",
         tags=["exchanges"],
         request=OutcomeSerializer,
-        responses={200: ExchangeSerializer, **_REFUSALS},
+        responses={200: ExchangeSerializer},
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk=None) -> Response:
-        data = self._input(OutcomeSerializer, request)
+        exchange = self.get_object()  # 404 before any 400
+        data = validated_input(OutcomeSerializer, request)
         exchange = services.exchange_complete(
-            user=request.user, exchange=self.get_object(), outcome=data["outcome"]
+            user=request.user, exchange=exchange, outcome=data.get("outcome", "")
         )
         return self._respond(exchange)
 
@@ -137,13 +132,14 @@ class ExchangeViewSet(
         summary="Cancel, with a reason",
         tags=["exchanges"],
         request=ReasonSerializer,
-        responses={200: ExchangeSerializer, **_REFUSALS},
+        responses={200: ExchangeSerializer},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk=None) -> Response:
-        data = self._input(ReasonSerializer, request)
+        exchange = self.get_object()  # 404 before any 400
+        data = validated_input(ReasonSerializer, request)
         exchange = services.exchange_cancel(
-            user=request.user, exchange=self.get_object(), reason=data["reason"]
+            user=request.user, exchange=exchange, reason=data.get("reason", "")
         )
         return self._respond(exchange)
 

@@ -8,7 +8,7 @@ are left out, so calendars drop them at the next refresh.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import icalendar
 from django.conf import settings
@@ -34,7 +34,9 @@ def exchange_event(exchange: Exchange, institute: Institute) -> icalendar.Event:
     event.add("uid", f"exchange-{exchange.pk}@concord")
     event.add("dtstamp", exchange.updated_at)
     event.add("dtstart", exchange.start_date)
-    event.add("dtend", exchange.end_date + timedelta(days=1))
+    event.add(
+        "dtend", exchange.end_date + timedelta(days=1) if exchange.end_date < date.max else date.max
+    )
     event.add("summary", f"{exchange.person.display_name} seconded {direction}")
     lines = [
         f"{exchange.role_title}",

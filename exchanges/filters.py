@@ -7,13 +7,20 @@ from datetime import date
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from exchanges.models import Exchange
 from institutes.models import Institute
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class InstituteCodeFilter(django_filters.ModelChoiceFilter):
+    """An institute named by its code (a select of institutes on pages)."""
+
+
 class ExchangeFilter(django_filters.FilterSet):
-    institute = django_filters.ModelChoiceFilter(
+    institute = InstituteCodeFilter(
         queryset=Institute.objects.filter(is_active=True),
         to_field_name="code",
         method="filter_institute",

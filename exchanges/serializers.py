@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from config.api import inputs
+from evaluations.models import EvaluationProject
 from exchanges.models import ChecklistItem, Exchange, ExchangeApproval
 from institutes import access
 from institutes.models import Institute, Role, User
@@ -67,54 +69,57 @@ class ExchangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _institute_field(**kwargs) -> inputs.SlugRelatedField:
+    return inputs.SlugRelatedField(
+        slug_field="code", queryset=Institute.objects.filter(is_active=True), **kwargs
+    )
+
+
 class ExchangeCreateSerializer(serializers.Serializer):
-    person = serializers.SlugRelatedField(
+    """Only the shape of a proposal; exchanges.services decides what is allowed and valid."""
+
+    person = inputs.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
         help_text="Username of the person, a member of the home institute.",
     )
-    home_institute = serializers.SlugRelatedField(
-        slug_field="code", queryset=Institute.objects.filter(is_active=True)
-    )
-    host_institute = serializers.SlugRelatedField(
-        slug_field="code", queryset=Institute.objects.filter(is_active=True)
-    )
-    project = serializers.SlugRelatedField(
+    home_institute = _institute_field(help_text="Code of the person's institute.")
+    host_institute = _institute_field(help_text="Code of the institute the person goes to.")
+    project = inputs.SlugRelatedField(
         slug_field="slug",
-        queryset=Institute.objects.none(),  # scoped to the user in __init__
+        queryset=EvaluationProject.objects.all(),
+        scope=access.visible_projects,
         required=False,
         allow_null=True,
         help_text="Slug of a project the host institute takes part in.",
     )
-    role_title = serializers.CharField(max_length=200)
-    host_role = serializers.ChoiceField(choices=Role.choices, default=Role.EVALUATOR)
+    role_title = inputs.CharField(max_length=200)
+    host_role = serializers.ChoiceField(
+        choices=Role.choices,
+        default=Role.EVALUATOR,
+        help_text="The person's role in the linked project while the exchange is active.",
+    )
     start_date = serializers.DateField()
     end_date = serializers.DateField(help_text="The last day of the exchange.")
-    objectives = serializers.CharField(required=False, allow_blank=True, default="")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        self.fields["project"].queryset = access.visible_projects(user)
+    objectives = inputs.CharField(required=False, allow_blank=True, max_length=20000)
 
 
 class DecisionSerializer(serializers.Serializer):
-    institute = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=Institute.objects.all(),
+    institute = _institute_field(
         required=False,
         allow_null=True,
         help_text="The side you decide for, when you may decide for both (programme managers).",
     )
-    reason = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Required to decline."
+    reason = inputs.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="Required to decline."
     )
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, help_text="Why the exchange is cancelled.")
+    reason = inputs.CharField(
+        allow_blank=True, max_length=5000, help_text="Why the exchange is cancelled."
+    )
 
 
 class OutcomeSerializer(serializers.Serializer):
-    outcome = serializers.CharField(allow_blank=True, help_text="The outcome report.")
+    outcome = inputs.CharField(allow_blank=True, max_length=20000, help_text="The outcome report.")

@@ -67,7 +67,8 @@ def _month(value: str | None) -> date:
     if value:
         try:
             year, month = (int(part) for part in value.split("-", 1))
-            return date(year, month, 1)
+            if 1900 <= year <= 2200:
+                return date(year, month, 1)
         except ValueError:
             pass
     return today.replace(day=1)

@@ -8,7 +8,13 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from exchanges.models import CalendarFeed, ChecklistItem, ChecklistItemType, Exchange, ExchangeApproval
+from exchanges.models import (
+    CalendarFeed,
+    ChecklistItem,
+    ChecklistItemType,
+    Exchange,
+    ExchangeApproval,
+)
 from institutes.models import Role, hash_token
 from tests.factories import InstituteFactory, UserFactory
 
@@ -16,6 +22,7 @@ from tests.factories import InstituteFactory, UserFactory
 class ExchangeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Exchange
+        skip_postgeneration_save = True
 
     person = factory.SubFactory(UserFactory)
     home_institute = factory.SubFactory(InstituteFactory)

@@ -132,9 +132,7 @@ def test_a_linked_project_must_be_visible_to_the_proposer(propose, institute_b):
     Participation.objects.create(project=project, institute=institute_b)
     with pytest.raises(ValidationError) as exc:
         propose(project=project)
-    assert exc.value.message_dict["project"] == [
-        "You can link only a project you take part in."
-    ]
+    assert exc.value.message_dict["project"] == ["You can link only a project you take part in."]
 
 
 # --- deciding -----------------------------------------------------------------------------------
@@ -285,9 +283,12 @@ def test_only_leads_edit(proposed, bob):
 def test_ticking_and_reopening_a_checklist_item(proposed, carol):
     item = proposed.checklist.first()
     item = services.checklist_item_done(user=carol, item=item, note="Signed on paper")
-    assert item.done_at is not None and item.done_by == carol and item.note == "Signed on paper"
+    assert item.done_at is not None
+    assert item.done_by == carol
+    assert item.note == "Signed on paper"
     item = services.checklist_item_undone(user=carol, item=item)
-    assert item.done_at is None and item.done_by is None
+    assert item.done_at is None
+    assert item.done_by is None
 
 
 def test_only_leads_tick_the_checklist(proposed, bob):

@@ -1,0 +1,258 @@
+"""/api/v1/exchanges/: scoped reads, writes through the services, the API's error shape."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from rest_framework.test import APIClient
+
+from exchanges.models import Exchange
+from institutes.services import token_create
+from tests.exchanges.conftest import tick_all
+from tests.exchanges.factories import ExchangeFactory
+
+S = Exchange.Status
+
+
+def bearer(user, scope: str = "write") -> APIClient:
+    _, raw = token_create(user=user, name="test", scope=scope, expires_in_days=1)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+def url(exchange=None, action: str = "") -> str:
+    if exchange is None:
+        return "/api/v1/exchanges/"
+    return f"/api/v1/exchanges/{exchange.pk}/" + (f"{action}/" if action else "")
+
+
+ACTIONS = ["approve", "decline", "activate", "complete", "cancel"]
+
+
+def test_anonymous_requests_get_401(proposed):
+    client = APIClient()
+    assert client.get(url()).status_code == 401
+    assert client.get(url(proposed)).status_code == 401
+    assert client.post(url(), {}).status_code == 401
+    for action in ACTIONS:
+        assert client.post(url(proposed, action), {}).status_code == 401
+
+
+def test_an_outsider_sees_no_exchange_and_gets_404(charlie, proposed):
+    client = bearer(charlie)
+    assert client.get(url()).json()["count"] == 0
+    response = client.get(url(proposed))
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    for action in ACTIONS:
+        assert client.post(url(proposed, action), {"reason": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["bob", "vera", "dan", "alice", "carol", "pm"])
+def test_the_person_members_and_programme_managers_read_it(proposed, who, request):
+    response = bearer(request.getfixturevalue(who)).get(url(proposed))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["person"] == "bob"
+    assert (body["home_institute"], body["host_institute"]) == ("inst-a", "inst-b")
+    assert [item["name"] for item in body["checklist"]] == [
+        "Agreement signed",
+        "Access provisioned",
+        "Security briefing done",
+    ]
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+def test_members_who_are_not_leads_get_403(bob, proposed, action):
+    response = bearer(bob).post(url(proposed, action), {"reason": "x", "outcome": "x"})
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_a_read_only_token_cannot_act(alice, proposed):
+    response = bearer(alice, scope="read").post(url(proposed, "approve"), {})
+    assert response.status_code == 403
+    assert not proposed.approvals.exists()
+
+
+def test_a_lead_proposes(alice, bob, carol, today):
+    response = bearer(alice).post(
+        url(),
+        {
+            "person": "bob",
+            "home_institute": "inst-a",
+            "host_institute": "inst-b",
+            "role_title": "Visiting evaluator",
+            "start_date": (today + timedelta(days=3)).isoformat(),
+            "end_date": (today + timedelta(days=33)).isoformat(),
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "proposed"
+    assert body["host_role"] == "evaluator"
+    assert body["proposed_by"] == "alice"
+    assert len(body["checklist"]) == 3
+
+
+def test_a_refused_proposal_names_each_field(alice, bob, today):
+    response = bearer(alice).post(
+        url(),
+        {
+            "person": "bob",
+            "home_institute": "inst-a",
+            "host_institute": "inst-a",
+            "role_title": "X",
+            "start_date": today.isoformat(),
+            "end_date": today.isoformat(),
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["fields"] == {
+        "end_date": ["The exchange must end after it starts."],
+        "host_institute": ["The host institute must differ from the home institute."],
+    }
+
+
+def test_the_input_shape_is_checked_strictly(alice):
+    response = bearer(alice).post(
+        url(),
+        {"person": 5, "home_institute": "inst-a", "start_date": "soon"},
+        format="json",
+    )
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert {"person", "host_institute", "role_title", "start_date", "end_date"} <= set(fields)
+
+
+def test_a_project_the_user_cannot_see_reads_as_missing(alice, bob, institute_b, today):
+    from evaluations.models import EvaluationProject, Participation
+
+    project = EvaluationProject.objects.create(slug="hidden", title="Hidden")
+    Participation.objects.create(project=project, institute=institute_b)
+    response = bearer(alice).post(
+        url(),
+        {
+            "person": "bob",
+            "home_institute": "inst-a",
+            "host_institute": "inst-b",
+            "project": "hidden",
+            "role_title": "X",
+            "start_date": today.isoformat(),
+            "end_date": (today + timedelta(days=5)).isoformat(),
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "does not exist" in response.json()["error"]["fields"]["project"][0]
+
+
+def test_an_evaluator_cannot_propose(bob, institute_b, today):
+    response = bearer(bob).post(
+        url(),
+        {
+            "person": "bob",
+            "home_institute": "inst-a",
+            "host_institute": "inst-b",
+            "role_title": "X",
+            "start_date": today.isoformat(),
+            "end_date": (today + timedelta(days=5)).isoformat(),
+        },
+        format="json",
+    )
+    assert response.status_code == 403
+
+
+def test_the_whole_flow_through_the_api(alice, carol, propose, today):
+    exchange = propose(start_date=today, end_date=today + timedelta(days=10))
+    body = bearer(alice).post(url(exchange, "approve"), {}, format="json").json()
+    assert body["status"] == "proposed"
+    assert [a["institute"] for a in body["approvals"]] == ["inst-a"]
+    body = bearer(carol).post(url(exchange, "approve"), {}, format="json").json()
+    assert body["status"] == "approved"
+    response = bearer(carol).post(url(exchange, "activate"), format="json")
+    assert response.status_code == 400
+    assert "still open" in response.json()["error"]["message"]
+    tick_all(exchange, carol)
+    assert bearer(carol).post(url(exchange, "activate")).json()["status"] == "active"
+    response = bearer(carol).post(url(exchange, "complete"), {"outcome": ""}, format="json")
+    assert response.json()["error"]["fields"] == {
+        "outcome": ["Write the outcome report: what was done and learnt."]
+    }
+    body = bearer(carol).post(url(exchange, "complete"), {"outcome": "Done."}, format="json").json()
+    assert (body["status"], body["outcome"], body["ended_by"]) == ("completed", "Done.", "carol")
+
+
+def test_a_programme_manager_names_the_side(pm, proposed):
+    client = bearer(pm)
+    response = client.post(url(proposed, "approve"), {}, format="json")
+    assert response.status_code == 400
+    assert "say which institute" in response.json()["error"]["fields"]["institute"][0]
+    body = client.post(url(proposed, "approve"), {"institute": "inst-b"}, format="json").json()
+    assert [a["institute"] for a in body["approvals"]] == ["inst-b"]
+
+
+def test_decline_and_cancel_need_a_reason(carol, proposed):
+    client = bearer(carol)
+    response = client.post(url(proposed, "decline"), {}, format="json")
+    assert response.json()["error"]["fields"] == {"reason": ["Say why the exchange is declined."]}
+    body = client.post(url(proposed, "decline"), {"reason": "No desk."}, format="json").json()
+    assert (body["status"], body["status_reason"]) == ("declined", "No desk.")
+    assert body["approvals"][0]["decision"] == "declined"
+
+
+def test_cancel_an_approved_exchange(alice, approved):
+    body = bearer(alice).post(url(approved, "cancel"), {"reason": "Moved."}, format="json").json()
+    assert body["status"] == "cancelled"
+
+
+def test_the_list_filters_by_institute_status_year_and_person(
+    pm, institute_a, institute_b, institute_c, today
+):
+    ab = ExchangeFactory(home_institute=institute_a, host_institute=institute_b, status="active")
+    bc = ExchangeFactory(home_institute=institute_b, host_institute=institute_c)
+    far = ExchangeFactory(
+        home_institute=institute_c,
+        host_institute=institute_a,
+        start_date=today.replace(year=today.year + 3, month=3, day=1),
+        end_date=today.replace(year=today.year + 3, month=4, day=1),
+    )
+    client = bearer(pm)
+
+    def ids(**query):
+        response = client.get(url(), query)
+        assert response.status_code == 200, response.json()
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids(institute="inst-a") == {ab.pk, far.pk}
+    assert ids(status="active") == {ab.pk}
+    assert ids(year=today.year + 3) == {far.pk}
+    assert ids(person=bc.person.username) == {bc.pk}
+    response = client.get(url(), {"institute": "nowhere"})
+    assert response.status_code == 400
+    assert "institute" in response.json()["error"]["fields"]
+
+
+def test_the_list_has_bounded_queries(pm, django_assert_max_num_queries):
+    for _ in range(20):
+        ExchangeFactory(checklist=True)
+    client = bearer(pm)
+    with django_assert_max_num_queries(8):
+        response = client.get(url())
+    assert response.json()["count"] == 20
+
+
+def test_the_schema_documents_the_exchange_endpoints():
+    import yaml
+
+    response = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+    paths = yaml.safe_load(response.content)["paths"]
+    assert set(paths["/api/v1/exchanges/"]) >= {"get", "post"}
+    for action in ACTIONS:
+        operation = paths[f"/api/v1/exchanges/{{id}}/{action}/"]["post"]
+        assert {"200", "400", "401", "403", "404"} <= set(operation["responses"])
