@@ -91,8 +91,9 @@ def exception_handler(exc, context):
             ("non_field_errors" if key == "__all__" else key): _messages(value)
             for key, value in detail.items()
         }
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        body["retry_after_seconds"] = int(exc.wait)
+    wait = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        body["retry_after_seconds"] = int(wait)
     response.data = {"error": body}
     return response
 

@@ -10,6 +10,7 @@ database with values it would refuse (a NUL character, a number beyond 64 bits).
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema_field
@@ -50,7 +51,7 @@ def _json_body(field) -> bool:
     return request is None or (request.content_type or "").startswith("application/json")
 
 
-class _TextOnly:
+class _TextOnly(serializers.CharField):
     def to_internal_value(self, data):
         if not isinstance(data, str) and _json_body(self):
             self.fail("invalid")
@@ -93,16 +94,16 @@ class StrictManyRelatedField(ManyRelatedField):
         return super().to_internal_value(data)
 
 
-class _StrictMany:
+class _StrictMany(serializers.RelatedField):
     @classmethod
     def many_init(cls, *args, **kwargs):
         # As RelatedField.many_init, with a list field that takes only lists.
-        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs: dict[str, Any] = {"child_relation": cls(*args, **kwargs)}
         list_kwargs.update({k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS})
         return StrictManyRelatedField(**list_kwargs)
 
 
-class ScopedQuerysetMixin:
+class ScopedQuerysetMixin(serializers.RelatedField):
     """A related field whose choices depend on who asks: `scope(user, queryset)` narrows the
     field's queryset (e.g. to the projects the user sees), so an object outside the user's
     reach reads as "does not exist" instead of being used or revealed."""

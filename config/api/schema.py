@@ -22,7 +22,8 @@ class ErrorBodySerializer(serializers.Serializer):
         )
     )
     message = serializers.CharField(help_text="What went wrong, in a sentence a person can read.")
-    fields = serializers.DictField(
+    # A declared field named like Serializer.fields: DRF's metaclass takes it out of the class.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="400 only: each invalid input field and why (non_field_errors for the whole).",

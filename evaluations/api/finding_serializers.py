@@ -33,13 +33,19 @@ def _workstream_field(**kwargs) -> inputs.PrimaryKeyRelatedField:
 
 
 class FindingSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    workstream = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    domain = serializers.SlugRelatedField(
+    project: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    workstream: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
+    domain: serializers.SlugRelatedField = serializers.SlugRelatedField(
         source="workstream.domain", slug_field="slug", read_only=True, allow_null=True
     )
-    runs = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    created_by = serializers.SlugRelatedField(
+    runs: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+    created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 
@@ -63,7 +69,7 @@ class FindingSerializer(serializers.ModelSerializer):
 
 
 class FindingCreateSerializer(serializers.Serializer):
-    project = inputs.SlugRelatedField(
+    project: inputs.SlugRelatedField = inputs.SlugRelatedField(
         slug_field="slug",
         queryset=EvaluationProject.objects.all(),
         scope=lambda user, qs: access.results_visible_projects(user, qs),

@@ -14,7 +14,7 @@ from evaluations.services.guidelines import approval_state
 
 
 class GuidelineVersionSummarySerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(
+    created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 
@@ -57,7 +57,9 @@ class SignatureSerializer(serializers.Serializer):
 
 
 class GuidelineVersionSerializer(GuidelineVersionSummarySerializer):
-    guideline = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    guideline: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     signatures = serializers.SerializerMethodField(
         help_text="Each institute that must approve, and whether it has signed."
     )
@@ -77,11 +79,15 @@ class GuidelineVersionSerializer(GuidelineVersionSummarySerializer):
 
 
 class GuidelineSerializer(serializers.ModelSerializer):
-    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    owner_institute = serializers.SlugRelatedField(
+    domain: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    owner_institute: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
     )
-    required_institutes = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    required_institutes: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", many=True, read_only=True
+    )
     versions = GuidelineVersionSummarySerializer(many=True, read_only=True)
 
     class Meta:
@@ -105,7 +111,7 @@ class GuidelineSerializer(serializers.ModelSerializer):
 class GuidelineCreateSerializer(serializers.Serializer):
     code = inputs.SlugField(max_length=60, help_text="Stable identifier, e.g. bio-uplift.")
     title = inputs.CharField(max_length=200)
-    domain = inputs.SlugRelatedField(
+    domain: inputs.SlugRelatedField = inputs.SlugRelatedField(
         slug_field="slug", queryset=Domain.objects.all(), required=False, allow_null=True
     )
     owner_institute = institute_field(help_text="Code of an institute you lead.")

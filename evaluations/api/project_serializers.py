@@ -72,7 +72,9 @@ class SystemSummarySerializer(serializers.ModelSerializer):
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
-    institute = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    institute: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     institute_name = serializers.CharField(source="institute.name", read_only=True)
 
     class Meta:
@@ -91,7 +93,7 @@ class ProjectSystemSerializer(serializers.ModelSerializer):
 
 
 class AccessWindowSerializer(serializers.ModelSerializer):
-    system = serializers.PrimaryKeyRelatedField(read_only=True)
+    system: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
     is_open = serializers.SerializerMethodField(help_text="Whether access is open right now.")
 
     class Meta:
@@ -104,10 +106,16 @@ class AccessWindowSerializer(serializers.ModelSerializer):
 
 
 class WorkstreamSerializer(serializers.ModelSerializer):
-    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    domain: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     domain_name = serializers.CharField(source="domain.name", read_only=True)
-    lead_institute = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    members = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    lead_institute: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    members: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", many=True, read_only=True
+    )
 
     class Meta:
         model = Workstream
@@ -117,9 +125,9 @@ class WorkstreamSerializer(serializers.ModelSerializer):
 
 class AdoptionSerializer(serializers.ModelSerializer):
     guideline = serializers.CharField(source="version.guideline.code", read_only=True)
-    version = serializers.PrimaryKeyRelatedField(read_only=True)
+    version: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
     version_number = serializers.IntegerField(source="version.number", read_only=True)
-    adopted_by = serializers.SlugRelatedField(
+    adopted_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 
@@ -223,9 +231,11 @@ class AccessWindowCreateSerializer(serializers.Serializer):
 
 
 class WorkstreamCreateSerializer(serializers.Serializer):
-    domain = inputs.SlugRelatedField(slug_field="slug", queryset=Domain.objects.all())
+    domain: inputs.SlugRelatedField = inputs.SlugRelatedField(
+        slug_field="slug", queryset=Domain.objects.all()
+    )
     lead_institute = institute_field()
-    members = inputs.SlugRelatedField(
+    members: inputs.SlugRelatedField = inputs.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
         many=True,
@@ -237,7 +247,7 @@ class WorkstreamCreateSerializer(serializers.Serializer):
 
 class WorkstreamUpdateSerializer(serializers.Serializer):
     lead_institute = institute_field(required=False)
-    members = inputs.SlugRelatedField(
+    members: inputs.SlugRelatedField = inputs.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
         many=True,
@@ -248,7 +258,7 @@ class WorkstreamUpdateSerializer(serializers.Serializer):
 
 
 class AdoptionCreateSerializer(serializers.Serializer):
-    version = inputs.PrimaryKeyRelatedField(
+    version: inputs.PrimaryKeyRelatedField = inputs.PrimaryKeyRelatedField(
         queryset=GuidelineVersion.objects.all(),
         scope=lambda user, qs: qs.filter(guideline__in=access.visible_guidelines(user)),
         help_text="Id of an approved guideline version.",
