@@ -180,6 +180,9 @@ class ExchangeAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         pass  # the inlines are read-only; approvals and the checklist come from the services
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        return super().construct_change_message(request, form, [], add)
+
     @admin.action(description="Approve for each side that has not decided (as programme manager)")
     def approve_pending_sides(self, request, queryset):
         def approve(exchange):
