@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -281,11 +282,12 @@ def checklist_item_toggle(request, pk: int, item_pk: int):
     except ValidationError as exc:
         error = " ".join(exc.messages)
     if _is_htmx(request):
+        # The checklist, and (out of band) the actions, whose Activate button depends on it.
         exchange = selectors.exchange_get(request.user, pk)
-        return render(
-            request,
-            "exchanges/detail.html#checklist",
-            _detail_context(request, exchange, checklist_error=error),
+        context = _detail_context(request, exchange, checklist_error=error, oob=True)
+        return HttpResponse(
+            render_to_string("exchanges/detail.html#checklist", context, request=request)
+            + render_to_string("exchanges/detail.html#actions", context, request=request)
         )
     if error:
         messages.error(request, error)

@@ -268,6 +268,25 @@ def test_ticking_an_item_with_htmx_returns_the_checklist_fragment(client, alice,
     assert item.done_by == alice
 
 
+def test_ticking_the_last_item_enables_activate_out_of_band(client, alice, approved):
+    *first, last = approved.checklist.all()
+    tick_all_but = first
+    from exchanges import services
+
+    for item in tick_all_but:
+        services.checklist_item_done(user=alice, item=item)
+    response = login(client, alice).post(
+        reverse("exchanges:checklist_toggle", args=[approved.pk, last.pk]),
+        {"done": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    html = response.content.decode()
+    assert '<div id="exchange-actions" hx-swap-oob="true">' in html
+    assert "Open mandatory items" not in html
+    assert reverse("exchanges:activate", args=[approved.pk]) in html
+    assert " disabled" not in html
+
+
 def test_ticking_without_htmx_redirects_to_the_detail(client, alice, proposed):
     item = proposed.checklist.first()
     response = login(client, alice).post(
