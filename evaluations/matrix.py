@@ -81,7 +81,7 @@ class Cell:
         mean = self.mean
         if mean is None or not 0.0 <= mean <= 1.0:
             return "heat-none"
-        return f"heat-{round(mean * 10)}"
+        return f"heat-{int(mean * 10 + 0.5)}"  # half up: 0.25 shades as 0.3
 
     @property
     def replicated(self) -> bool:

@@ -19,7 +19,6 @@ import importlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from evaluations.models import (
@@ -183,9 +182,3 @@ def build_results_world(*, institute_a, institute_b, slug="results-demo") -> Res
         job=job,
         running=running,
     )
-
-
-@pytest.fixture
-def rw(alice, bob, vera, charlie, pm, institute_a, institute_b):
-    """The results world with the conftest people in place."""
-    return build_results_world(institute_a=institute_a, institute_b=institute_b)
