@@ -173,7 +173,9 @@ def seed_exchanges(people) -> None:
                 item_type=item_type,
                 defaults={
                     "mandatory": item_type.mandatory,
-                    "done_at": _at(exchange.start_date - timedelta(days=7)) if is_done else None,
+                    "done_at": _at(min(exchange.start_date - timedelta(days=7), today))
+                    if is_done
+                    else None,
                     "done_by": users["alice"] if is_done else None,
                 },
             )
