@@ -3,6 +3,8 @@ admin applies the same rules, sends the same e-mails and leaves the same trail a
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +25,7 @@ class ExchangeApprovalInline(admin.TabularInline):
     model = ExchangeApproval
     extra = 0
     can_delete = False
-    fields = ["institute", "decision", "user", "reason", "at"]
+    fields = ("institute", "decision", "user", "reason", "at")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -37,7 +39,7 @@ class ChecklistItemInline(admin.TabularInline):
     model = ChecklistItem
     extra = 0
     can_delete = False
-    fields = ["item_type", "mandatory", "done_at", "done_by", "note"]
+    fields = ("item_type", "mandatory", "done_at", "done_by", "note")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -50,14 +52,14 @@ class ChecklistItemInline(admin.TabularInline):
 class ExchangeAdminForm(forms.ModelForm):
     """Checks the exchange with the services' rules, so refusals show on the form."""
 
-    user = None  # set by ExchangeAdmin.get_form
+    user: Any = None  # set by ExchangeAdmin.get_form
 
     class Meta:
         model = Exchange
         fields = list(EDITABLE_FIELDS)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         needed = ("person", "home_institute", "host_institute", "start_date", "end_date")
         if self.errors or any(data.get(name) is None for name in needed):
             return data

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -25,6 +27,7 @@ from exchanges.serializers import (
     OutcomeSerializer,
     ReasonSerializer,
 )
+from institutes.models import User
 
 
 @extend_schema_view(
@@ -49,6 +52,10 @@ class ExchangeViewSet(
     ordering = ["-start_date", "-pk"]
     search_fields = ["person__username", "person__first_name", "person__last_name", "role_title"]
 
+    @property
+    def user(self) -> User:
+        return cast(User, self.request.user)  # IsAuthenticated has let only signed-in users in
+
     def get_queryset(self):
         return selectors.exchange_detail(self.request.user).select_related(
             "proposed_by", "ended_by"
@@ -66,7 +73,7 @@ class ExchangeViewSet(
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
         data = validated_input(ExchangeCreateSerializer, request)
-        exchange = services.exchange_propose(user=request.user, **data)
+        exchange = services.exchange_propose(user=self.user, **data)
         return self._respond(exchange, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -80,7 +87,7 @@ class ExchangeViewSet(
         exchange = self.get_object()  # 404 before any 400
         data = validated_input(DecisionSerializer, request)
         exchange = services.exchange_approve(
-            user=request.user, exchange=exchange, institute=data.get("institute")
+            user=self.user, exchange=exchange, institute=data.get("institute")
         )
         return self._respond(exchange)
 
@@ -95,7 +102,7 @@ class ExchangeViewSet(
         exchange = self.get_object()  # 404 before any 400
         data = validated_input(DecisionSerializer, request)
         exchange = services.exchange_decline(
-            user=request.user,
+            user=self.user,
             exchange=exchange,
             institute=data.get("institute"),
             reason=data.get("reason", ""),
@@ -110,7 +117,7 @@ class ExchangeViewSet(
     )
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk=None) -> Response:
-        exchange = services.exchange_activate(user=request.user, exchange=self.get_object())
+        exchange = services.exchange_activate(user=self.user, exchange=self.get_object())
         return self._respond(exchange)
 
     @extend_schema(
@@ -124,7 +131,7 @@ class ExchangeViewSet(
         exchange = self.get_object()  # 404 before any 400
         data = validated_input(OutcomeSerializer, request)
         exchange = services.exchange_complete(
-            user=request.user, exchange=exchange, outcome=data.get("outcome", "")
+            user=self.user, exchange=exchange, outcome=data.get("outcome", "")
         )
         return self._respond(exchange)
 
@@ -139,7 +146,7 @@ class ExchangeViewSet(
         exchange = self.get_object()  # 404 before any 400
         data = validated_input(ReasonSerializer, request)
         exchange = services.exchange_cancel(
-            user=request.user, exchange=exchange, reason=data.get("reason", "")
+            user=self.user, exchange=exchange, reason=data.get("reason", "")
         )
         return self._respond(exchange)
 

@@ -43,7 +43,7 @@ def exchange_event(exchange: Exchange, institute: Institute) -> icalendar.Event:
         f"{exchange.home_institute.name} → {exchange.host_institute.name}",
         f"Status: {exchange.get_status_display()}",
     ]
-    if exchange.project_id:
+    if exchange.project is not None:
         lines.append(f"Project: {exchange.project.title}")
     event.add("description", "\n".join(lines))
     event.add(

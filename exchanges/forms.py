@@ -3,11 +3,19 @@ the views put back on the form."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
+from django.db.models import QuerySet
 
 from exchanges.models import Exchange
 from institutes import access
 from institutes.models import Institute, Role, User
+
+
+def _choices(form: forms.Form, name: str, queryset: QuerySet) -> None:
+    """Narrow a model choice field to what this user may pick."""
+    cast(forms.ModelChoiceField, form.fields[name]).queryset = queryset
 
 
 class DateInput(forms.DateInput):
@@ -54,14 +62,16 @@ class ExchangeForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         institutes = Institute.objects.filter(is_active=True).order_by("name")
-        self.fields["home_institute"].queryset = institutes
-        self.fields["host_institute"].queryset = institutes
-        self.fields["person"].queryset = (
+        _choices(self, "home_institute", institutes)
+        _choices(self, "host_institute", institutes)
+        _choices(
+            self,
+            "person",
             User.objects.filter(is_active=True, memberships__institute__is_active=True)
             .distinct()
-            .order_by("first_name", "last_name", "username")
+            .order_by("first_name", "last_name", "username"),
         )
-        self.fields["project"].queryset = access.visible_projects(user).order_by("title")
+        _choices(self, "project", access.visible_projects(user).order_by("title"))
 
     @classmethod
     def initial_for(cls, exchange: Exchange) -> dict:
@@ -104,4 +114,4 @@ class CalendarFeedForm(forms.Form):
 
     def __init__(self, *args, institutes, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institute"].queryset = institutes
+        _choices(self, "institute", institutes)

@@ -8,7 +8,13 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from exchanges.calendar import FEED_STATUSES
-from exchanges.models import CalendarFeed, ChecklistItem, Exchange, ExchangeApproval
+from exchanges.models import (
+    CalendarFeed,
+    ChecklistItem,
+    Exchange,
+    ExchangeApproval,
+    ExchangeQuerySet,
+)
 from institutes import access
 from institutes.models import Institute, hash_token
 
@@ -63,7 +69,7 @@ def checklist_item_get(user, *, exchange_pk, item_pk) -> ChecklistItem:
     raise Http404("No such checklist item.")
 
 
-def exchanges_in_month(queryset: QuerySet[Exchange], first: date, last: date) -> QuerySet[Exchange]:
+def exchanges_in_month(queryset: ExchangeQuerySet, first: date, last: date) -> ExchangeQuerySet:
     return queryset.overlapping(first, last).order_by("start_date", "pk")
 
 

@@ -12,8 +12,12 @@ from institutes.models import Institute, Role, User
 
 
 class ExchangeApprovalSerializer(serializers.ModelSerializer):
-    institute = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    institute: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    user: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = ExchangeApproval
@@ -22,7 +26,9 @@ class ExchangeApprovalSerializer(serializers.ModelSerializer):
 
 class ChecklistItemSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="item_type.name", read_only=True)
-    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    done_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = ChecklistItem
@@ -30,13 +36,25 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
 
 
 class ExchangeSerializer(serializers.ModelSerializer):
-    person = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    person: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     person_name = serializers.CharField(source="person.display_name", read_only=True)
-    home_institute = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    host_institute = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    ended_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    home_institute: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    host_institute: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    project: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    proposed_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    ended_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
     approvals = ExchangeApprovalSerializer(many=True, read_only=True)
     checklist = ChecklistItemSerializer(many=True, read_only=True)
 
