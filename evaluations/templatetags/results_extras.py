@@ -71,7 +71,7 @@ def seconds(value) -> str:
 
 @register.simple_tag
 def elapsed(start: datetime | None, end: datetime | None) -> str:
-    if not start or not end:
+    if not start or not end or end < start:
         return ""
     return seconds(end - start)
 

@@ -325,3 +325,60 @@ def test_a_run_and_its_transcript_read_from_the_log_with_a_blind_review(page, de
     assert "Refusal" in page.locator(".reviews").inner_text()
     assert "blind" in page.locator(".reviews").inner_text()
     assert page.concord_errors == []
+
+
+# --- a job queued in the browser, run by a real worker --------------------------------------
+
+
+@pytest.fixture
+def worker(transactional_db, tmp_path):
+    """A real Celery worker (tests/integration/worker.py) on the test database and Redis."""
+    from tests.evaluations.jobs import broker
+    from tests.integration.worker import start_worker
+
+    broker.purge()
+    process = start_worker(tmp_path / "worker")
+    yield process
+    process.stop()
+    broker.purge()
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(240)
+def test_a_job_queued_in_the_browser_runs_and_its_progress_bar_reaches_done(page, demo, worker):
+    from tests.integration.worker import wait_for
+
+    slow = EvaluationTaskFactory(
+        slug="slow-demo",
+        name="Slow demonstration task",
+        inspect_ref="tests.evaluations.jobs.inspect_tasks:slow_task",
+        default_params={"task_args": {"samples": 12, "seconds": 0.4}, "max_samples": 1},
+    )
+    login(page, "alice", PASSWORD)
+    page.goto(f"/projects/{demo.project.slug}/results/")
+    page.click("text=Queue a job")
+    page.select_option("#id_task", label=slow.name)
+    page.select_option("#id_system", label="Acme AI Frontier-2 (target)")
+    page.fill("#id_limit", "12")
+    page.click("text=Queue the job")
+    page.wait_for_url("**/jobs/*/")
+    job = EvaluationJob.objects.get(task=slow)
+    progress = page.locator("#job-status progress")
+    seen: set[int] = set()
+
+    def done():
+        value = int(progress.get_attribute("value") or 0)
+        seen.add(value)
+        status = page.locator("#job-status").get_attribute("data-status")
+        return status if status in ("succeeded", "failed", "cancelled") else None
+
+    status = wait_for(done, 180, worker, "see the progress bar reach the end")
+    job.refresh_from_db()
+    assert status == "succeeded", job.error
+    assert progress.get_attribute("value") == "100"
+    assert any(0 < v < 100 for v in seen), f"the bar never moved between 0 and 100: {seen}"
+    assert "12 / 12 samples" in page.locator("#job-status").inner_text()
+    page.click("text=Open the run")
+    page.wait_for_url(f"**/runs/{job.run_id}/")
+    assert "Slow demonstration task" in page.locator("h1").inner_text()
+    assert page.concord_errors == []
