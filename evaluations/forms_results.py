@@ -5,10 +5,14 @@ They check the shape of the input; the rules live in the services (`evaluations.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from evaluations import selectors
+from evaluations.forms import choice_field, model_field
 from evaluations.models import (
+    AISystem,
     EvaluationProject,
     EvaluationTask,
     GuidelineVersion,
@@ -20,9 +24,20 @@ from institutes import access
 from institutes.models import Institute
 
 
+class SystemChoiceField(forms.ModelChoiceField):
+    """A project's systems, each labelled as the target or a reference (in words)."""
+
+    reference_ids: set[int] = set()
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj} ({'reference' if obj.pk in self.reference_ids else 'target'})"
+
+
 class JobQueueForm(forms.Form):
     task = forms.ModelChoiceField(queryset=EvaluationTask.objects.none(), empty_label=None)
-    system = forms.ModelChoiceField(queryset=None, empty_label=None, label="AI system")
+    system = SystemChoiceField(
+        queryset=AISystem.objects.none(), empty_label=None, label="AI system"
+    )
     institute = forms.ModelChoiceField(
         queryset=Institute.objects.none(),
         empty_label=None,
@@ -52,35 +67,27 @@ class JobQueueForm(forms.Form):
     def __init__(self, *args, user, project: EvaluationProject, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
-        self.fields["task"].queryset = tasks_for(user).filter(is_active=True).order_by("name")
-        self.fields["system"].queryset = selectors.systems_in(project)
-        self.fields["system"].label_from_instance = self._system_label(project)
+        model_field(self, "task").queryset = tasks_for(user).filter(is_active=True).order_by("name")
+        system = cast(SystemChoiceField, self.fields["system"])
+        system.queryset = selectors.systems_in(project)
+        system.reference_ids = set(
+            project.project_systems.filter(is_reference=True).values_list("system_id", flat=True)
+        )
         institutes = [
             inst
             for inst in selectors.participating_institutes(project)
             if access.can_act_for(user, project, inst)
         ]
-        self.fields["institute"].queryset = Institute.objects.filter(
+        model_field(self, "institute").queryset = Institute.objects.filter(
             pk__in=[i.pk for i in institutes]
         ).order_by("name")
         if len(institutes) == 1:
             self.fields["institute"].initial = institutes[0].pk
-        self.fields["guideline_version"].queryset = (
+        model_field(self, "guideline_version").queryset = (
             GuidelineVersion.objects.filter(adoptions__project=project)
             .select_related("guideline")
             .order_by("guideline__code", "-number")
         )
-
-    @staticmethod
-    def _system_label(project):
-        reference_ids = set(
-            project.project_systems.filter(is_reference=True).values_list("system_id", flat=True)
-        )
-
-        def label(system) -> str:
-            return f"{system} ({'reference' if system.pk in reference_ids else 'target'})"
-
-        return label
 
     def params(self) -> dict:
         return {
@@ -143,22 +150,22 @@ class RunFilterForm(forms.Form):
         from evaluations.models import EvaluationRun
 
         super().__init__(*args, **kwargs)
-        self.fields["task"].choices = [
+        choice_field(self, "task").choices = [
             ("", "Any task"),
             *EvaluationTask.objects.filter(runs__project=project)
             .distinct()
             .order_by("name")
             .values_list("slug", "name"),
         ]
-        self.fields["system"].choices = [
+        choice_field(self, "system").choices = [
             ("", "Any system"),
             *((str(s.pk), str(s)) for s in selectors.systems_in(project)),
         ]
-        self.fields["institute"].choices = [
+        choice_field(self, "institute").choices = [
             ("", "Any institute"),
             *selectors.participating_institutes(project).values_list("code", "name"),
         ]
-        self.fields["status"].choices = [("", "Any status"), *EvaluationRun.Status.choices]
+        choice_field(self, "status").choices = [("", "Any status"), *EvaluationRun.Status.choices]
 
     def filters(self) -> dict[str, str]:
         if not self.is_valid():
@@ -171,7 +178,7 @@ class InstituteFilterForm(forms.Form):
 
     def __init__(self, *args, institutes, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["institute"].choices = [
+        choice_field(self, "institute").choices = [
             ("", "Every institute"),
             *((i.code, i.name) for i in institutes),
         ]

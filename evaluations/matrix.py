@@ -213,25 +213,29 @@ def build_matrix(
         cells = []
         for column in columns:
             key = (task.pk, column.system.pk)
-            run = shown.get(key)
+            latest_run = shown.get(key)
             cells.append(
                 Cell(
                     task=task,
                     system=column.system,
-                    run=run,
-                    estimate=summaries.get(run.pk) if run is not None else None,
+                    run=latest_run,
+                    estimate=summaries.get(latest_run.pk) if latest_run is not None else None,
                     run_count=counts.get(key, 0),
                     institutes=sorted(institutes_by_cell.get(key, [])),
                 )
             )
         by_domain[task.domain_id].append(Row(task, cells))
 
-    def order(domain_id):
-        domain = domains.get(domain_id)
+    def order(domain_id: int | None):
+        domain = domains.get(domain_id) if domain_id is not None else None
         return (domain is None, domain.order if domain else 0, domain.name if domain else "")
 
     groups = [
-        Group(domains.get(did), leads.get(did, []) if did else [], rows)
+        Group(
+            domains.get(did) if did is not None else None,
+            leads.get(did, []) if did is not None else [],
+            rows,
+        )
         for did, rows in sorted(by_domain.items(), key=lambda item: order(item[0]))
     ]
     participating = [

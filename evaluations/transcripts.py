@@ -123,7 +123,7 @@ def read_log_sample(run: EvaluationRun, result: SampleResult) -> EvalSample:
             except PydanticValidationError as exc:
                 raise LogReadError(f"The transcript of sample '{name}' is invalid.") from exc
         else:
-            sample = next(
+            found: EvalSample | None = next(
                 (
                     record.sample
                     for record in reader.samples()
@@ -132,8 +132,9 @@ def read_log_sample(run: EvaluationRun, result: SampleResult) -> EvalSample:
                 ),
                 None,
             )
-            if sample is None:
+            if found is None:
                 raise LogReadError(f"The log has no transcript for sample {result.sample_id}.")
+            sample = found
     return resolve_sample_attachments(sample, "core")
 
 

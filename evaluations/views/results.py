@@ -222,8 +222,7 @@ def _sample_page(request, run_id: int, sample_pk: int, *, form=None, status: int
         .order_by("created_at", "pk")
     )
     hide = transcripts.Redactor(hidden)
-    for review in reviews:  # a note may name the system
-        review.note_shown = hide(review.note)
+    notes = {review.pk: hide(review.note) for review in reviews}  # a note may name the system
     mine = next((r for r in reviews if r.reviewer_id == user.pk), None)
     can_review = review_services.can_review(user, run.project)
     if form is None and can_review:
@@ -240,7 +239,7 @@ def _sample_page(request, run_id: int, sample_pk: int, *, form=None, status: int
         "sample": sample,
         "transcript": transcript,
         "blind": blind,
-        "reviews": reviews,
+        "reviews": [(review, notes[review.pk]) for review in reviews],
         "my_review": mine,
         "can_review": can_review,
         "form": form,
@@ -359,7 +358,7 @@ def project_runs(request, project):
     if filters.get("task"):
         runs = runs.filter(task__slug=filters["task"])
     if filters.get("system"):
-        runs = runs.filter(system_id=filters["system"])
+        runs = runs.filter(system_id=int(filters["system"]))
     if filters.get("institute"):
         runs = runs.filter(institute__code=filters["institute"])
     if filters.get("status"):
