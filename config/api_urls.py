@@ -2,14 +2,26 @@
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import APIRootView, DefaultRouter
 
+from config.api.permissions import SIGNED_IN
 from config.api.views import RouteNotFoundView, SwaggerUIView
 from evaluations.api import api_routes as evaluations_routes
 from exchanges.api import api_routes as exchanges_routes
 from institutes.api import api_routes as institutes_routes
 
-router = DefaultRouter()
+
+class SignedInAPIRootView(APIRootView):
+    """The index of the API's resources: for signed-in users, like every data endpoint."""
+
+    permission_classes = SIGNED_IN
+
+
+class Router(DefaultRouter):
+    APIRootView = SignedInAPIRootView
+
+
+router = Router()
 institutes_routes(router)
 evaluations_routes(router)
 exchanges_routes(router)

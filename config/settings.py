@@ -165,10 +165,8 @@ REST_FRAMEWORK = {
         "institutes.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.IsAuthenticated",
-        "config.api.permissions.TokenScopeAllowsMethod",
-    ],
+    # Closed by default: every API view declares its permission_classes (config.api.permissions).
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.DenyAll"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",

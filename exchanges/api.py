@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.inputs import validated_input
+from config.api.permissions import SIGNED_IN
 from exchanges import selectors, services
 from exchanges.filters import ExchangeFilter
 from exchanges.models import Exchange
@@ -45,6 +46,7 @@ class ExchangeViewSet(
     """Personnel exchanges between institutes. You see your own exchanges and those of your
     institutes (home or host); programme managers see all."""
 
+    permission_classes = SIGNED_IN
     serializer_class = ExchangeSerializer
     parser_classes = [JSONParser]
     filterset_class = ExchangeFilter

@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
+from config.api.permissions import SIGNED_IN
 from institutes import access
 from institutes.models import Institute, Membership, Role
 
@@ -55,6 +56,7 @@ class InstituteFilter(django_filters.FilterSet):
 class InstituteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Institutes taking part in Concord, looked up by their stable `code`."""
 
+    permission_classes = SIGNED_IN
     serializer_class = InstituteSerializer
     lookup_field = "code"
     filterset_class = InstituteFilter

@@ -5,7 +5,10 @@ from django.urls import Resolver404, resolve
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
+
+from config.api.permissions import SIGNED_IN
 
 
 class SwaggerUIView(SpectacularSwaggerSplitView):
@@ -13,12 +16,15 @@ class SwaggerUIView(SpectacularSwaggerSplitView):
     `?script`) and no inline style (`templates/api/swagger_ui.html`)."""
 
     template_name = "api/swagger_ui.html"
+    permission_classes = [AllowAny]  # public: it describes the API and holds no data
 
 
 @extend_schema(exclude=True)
 class RouteNotFoundView(APIView):
     """Any /api/ address no route matches gets the API's error shape (not Django's HTML page),
     with a hint when only the trailing slash is missing."""
+
+    permission_classes = SIGNED_IN
 
     def not_found(self, request, *args, **kwargs):
         message = "No such API address."

@@ -10,6 +10,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from config.api.inputs import validated_input
+from config.api.permissions import SIGNED_IN
 from evaluations.api.finding_serializers import (
     FindingCreateSerializer,
     FindingSerializer,
@@ -28,6 +29,7 @@ from institutes import access
 )
 @extend_schema(tags=["findings"])
 class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = SIGNED_IN
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
     parser_classes = [JSONParser]

@@ -13,6 +13,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from config.api.inputs import validated_input
+from config.api.permissions import SIGNED_IN
 from evaluations.api.guideline_serializers import (
     GuidelineCreateSerializer,
     GuidelineSerializer,
@@ -40,6 +41,7 @@ class GuidelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     """Evaluation protocols that institutes draft, review and approve together. A version is
     approved when every required institute has signed it; approving one supersedes the last."""
 
+    permission_classes = SIGNED_IN
     serializer_class = GuidelineSerializer
     lookup_field = "code"
     filterset_class = GuidelineFilter

@@ -15,6 +15,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from config.api.inputs import validated_input
+from config.api.permissions import SIGNED_IN
 from evaluations.api.job_filters import JobFilter
 from evaluations.api.job_serializers import (
     JobCreateSerializer,
@@ -37,6 +38,7 @@ from institutes.models import Institute
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The task registry: Concord's shipped suites and the tasks programme managers registered."""
 
+    permission_classes = SIGNED_IN
     serializer_class = TaskSerializer
     parser_classes = [JSONParser]
     search_fields = ["name", "slug", "description", "inspect_ref"]
@@ -79,6 +81,7 @@ def _default_institute(user, project) -> Institute:
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Evaluation jobs: a task run against a system by a worker."""
 
+    permission_classes = SIGNED_IN
     serializer_class = JobSerializer
     filterset_class = JobFilter
     parser_classes = [JSONParser]

@@ -16,6 +16,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from config.api.inputs import input_names, validated_input
+from config.api.permissions import SIGNED_IN
 from evaluations.api.findings import FindingViewSet
 from evaluations.api.guidelines import GuidelineViewSet
 from evaluations.api.project_filters import ProjectFilter, SystemFilter
@@ -69,6 +70,7 @@ WORKSTREAM_ID = _path_param("workstream_id", int, "Id of a workstream of the pro
 class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Joint evaluation projects, looked up by slug."""
 
+    permission_classes = SIGNED_IN
     lookup_field = "slug"
     filterset_class = ProjectFilter
     parser_classes = [JSONParser]
@@ -309,6 +311,7 @@ class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """Models, systems and agents under evaluation or used as references. Concord keeps the
     *name* of the environment variable that holds an API key, never the key."""
 
+    permission_classes = SIGNED_IN
     serializer_class = SystemSerializer
     filterset_class = SystemFilter
     parser_classes = [JSONParser]

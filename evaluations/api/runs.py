@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, pagination, viewsets
 
+from config.api.permissions import SIGNED_IN
 from evaluations.api.job_filters import RunFilter, SampleFilter
 from evaluations.api.job_serializers import RunDetailSerializer, RunSerializer, SampleSerializer
 from evaluations.models import SampleResult
@@ -37,6 +38,7 @@ class SampleCursorPagination(pagination.CursorPagination):
 class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Evaluation runs: ingested Inspect logs, from jobs or uploads."""
 
+    permission_classes = SIGNED_IN
     filterset_class = RunFilter
     ordering_fields = ["created_at", "completed_at", "primary_value"]
     ordering = ["-created_at"]
@@ -60,6 +62,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 class RunSampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Per-sample results of a run: input, target, output, scores, error."""
 
+    permission_classes = SIGNED_IN
     serializer_class = SampleSerializer
     pagination_class = SampleCursorPagination
     # Only django-filter: the cursor fixes the order (id), and search is not offered.
