@@ -305,3 +305,14 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "RunSourceEnum": "evaluations.models.EvaluationRun.Source",
     }
 )
+
+# --- Log imports (docs/imports.md) ------------------------------------------------------------
+# Uploads larger than CONCORD_MAX_UPLOAD_BYTES are refused while streaming (413). Every archive
+# and JSON document an import reads is checked against these (evaluations.ingestion.safety).
+CONCORD_IMPORT_MAX_ENTRIES = env.int("CONCORD_IMPORT_MAX_ENTRIES", default=80_000)
+CONCORD_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int(
+    "CONCORD_IMPORT_MAX_UNCOMPRESSED_BYTES", default=10 * 1024**3
+)
+CONCORD_IMPORT_MAX_ENTRY_BYTES = env.int("CONCORD_IMPORT_MAX_ENTRY_BYTES", default=100 * 1024**2)
+CONCORD_IMPORT_MAX_RATIO = env.int("CONCORD_IMPORT_MAX_RATIO", default=1000)
+CONCORD_IMPORT_MAX_JSON_DEPTH = env.int("CONCORD_IMPORT_MAX_JSON_DEPTH", default=100)

@@ -6,12 +6,16 @@ member validated with Inspect's own `EvalSample` model. That is about 50 times f
 streamed with ijson: one pass collects the header (skipping the samples), a second yields the
 samples one by one. Every way a file can be damaged surfaces as `LogReadError` with a sentence a
 person can act on.
+
+Every archive and JSON document passes the checks of `evaluations.ingestion.safety` (ZIP bombs,
+forged or path-traversing archives, JSON nested too deeply or too large to hold). `open_log`
+also opens lm-evaluation-harness results (`evaluations.ingestion.lm_eval`), so every format goes
+through the one ingestion service.
 """
 
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -22,6 +26,9 @@ import ijson
 import zipfile_zstd  # noqa: F401  (registers Zstandard with zipfile; Inspect does the same)
 from inspect_ai.log import EvalLog, EvalSample
 from pydantic import ValidationError as PydanticValidationError
+
+from evaluations.ingestion import safety
+from evaluations.ingestion.errors import LogReadError, UnsafeInput
 
 try:  # Inspect validates with this context (a cache of shared messages); private but stable.
     from inspect_ai._util.constants import get_deserializing_context
@@ -34,10 +41,6 @@ except ImportError:  # pragma: no cover
 HEADER_JSON = "header.json"
 START_JSON = "_journal/start.json"
 SAMPLES_DIR = "samples/"
-
-
-class LogReadError(ValueError):
-    """The file is not a readable Inspect log (damaged, truncated, or not a log at all)."""
 
 
 @dataclass
@@ -56,43 +59,42 @@ def _short(exc: BaseException) -> str:
     return str(exc) or exc.__class__.__name__
 
 
+def _refusal(exc: PydanticValidationError, label: str, what: str) -> LogReadError:
+    """Pydantic's JSON parser stops at a fixed nesting depth: say so in the safety checks' words."""
+    if "recursion limit" in str(exc):
+        return UnsafeInput(f"{label}: {what} is nested too deeply: refused.")
+    return LogReadError(f"{label}: {what} is invalid ({_short(exc)}).")
+
+
 def log_format(path: Path) -> str:
     suffix = path.suffix.lower()
-    if suffix in (".eval", ".json"):
+    if suffix in (".eval", ".json", ".zip"):
         return suffix[1:]
-    raise LogReadError(f"'{path.name}' is not an Inspect log: expected a .eval or .json file.")
+    raise LogReadError(
+        f"'{path.name}' is not a log Concord reads: expected a .eval or .json Inspect log, or "
+        "lm-evaluation-harness results (a results_*.json file, or a .zip of its output folder)."
+    )
 
 
 class EvalArchiveReader(AbstractContextManager):
     """An Inspect `.eval` log: a ZIP archive of Zstandard-compressed JSON members."""
 
     format = "eval"
+    run_log_format = "inspect"
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, archive: safety.SafeArchive | None = None):
         self.path = path
-        try:
-            self._zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise LogReadError(
-                f"'{path.name}' is damaged or truncated: it is not a readable .eval archive "
-                f"({_short(exc)})."
-            ) from exc
-        # A re-logged sample appends a second member with the same name; the last one wins, as in
-        # Inspect's reader. dict.fromkeys keeps the archive order.
-        self._names = list(dict.fromkeys(self._zip.namelist()))
+        # Checked before anything is decompressed (safety.SafeArchive). A re-logged sample
+        # appends a second member with the same name; the last one wins, as in Inspect's reader.
+        self._archive = archive or safety.SafeArchive(path)
+        self._names = self._archive.names()
 
     def __exit__(self, *exc_info) -> None:
-        self._zip.close()
+        self._archive.close()
 
-    def _read(self, name: str) -> bytes:
-        try:
-            return self._zip.read(name)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
-            raise LogReadError(
-                f"'{self.path.name}' is damaged: member '{name}' cannot be read ({_short(exc)})."
-            ) from exc
-        except NotImplementedError as exc:
-            raise LogReadError(f"'{name}' uses an unsupported compression ({exc}).") from exc
+    def _read(self, name: str) -> bytes | bytearray:
+        """The member, decompressed in bounded chunks and checked against its declared size."""
+        return self._archive.read(name)
 
     def header(self) -> EvalLog:
         if HEADER_JSON not in self._names:
@@ -105,9 +107,7 @@ class EvalArchiveReader(AbstractContextManager):
                 self._read(HEADER_JSON), context=get_deserializing_context()
             )
         except PydanticValidationError as exc:
-            raise LogReadError(
-                f"'{self.path.name}' has an invalid header ({_short(exc)})."
-            ) from exc
+            raise _refusal(exc, f"'{self.path.name}'", "its header") from exc
 
     def sample_names(self) -> list[str]:
         return [n for n in self._names if n.startswith(SAMPLES_DIR) and n.endswith(".json")]
@@ -118,9 +118,7 @@ class EvalArchiveReader(AbstractContextManager):
             try:
                 sample = EvalSample.model_validate_json(data, context=get_deserializing_context())
             except PydanticValidationError as exc:
-                raise LogReadError(
-                    f"'{self.path.name}': sample '{name}' is invalid ({_short(exc)})."
-                ) from exc
+                raise _refusal(exc, f"'{self.path.name}'", f"sample '{name}'") from exc
             yield SampleRecord(sample=sample, entry_name=name)
 
 
@@ -131,7 +129,7 @@ def _started_header(data: bytes, path: Path) -> EvalLog:
             {"version": start.get("version", 2), "status": "started", "eval": start["eval"]},
             context=get_deserializing_context(),
         )
-    except (ValueError, KeyError, TypeError, PydanticValidationError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError, PydanticValidationError) as exc:
         raise LogReadError(
             f"'{path.name}' has an unreadable start record ({_short(exc)})."
         ) from exc
@@ -141,6 +139,7 @@ class JsonLogReader(AbstractContextManager):
     """An Inspect `.json` log, streamed with ijson."""
 
     format = "json"
+    run_log_format = "inspect"
     _SKIP = frozenset({"samples", "reductions"})
 
     def __init__(self, path: Path):
@@ -151,33 +150,21 @@ class JsonLogReader(AbstractContextManager):
 
     def header(self) -> EvalLog:
         """Every top-level key except the samples (and reductions), built from ijson events: the
-        whole file is parsed, so a truncated file fails here, before anything is written."""
-        header: dict[str, Any] = {}
-        key: str | None = None
-        builder: ijson.ObjectBuilder | None = None
-        try:
-            with self.path.open("rb") as handle:
-                for prefix, event, value in ijson.parse(handle, use_float=True):
-                    if prefix == "":
-                        if event == "map_key":
-                            if builder is not None and key is not None:
-                                header[key] = builder.value
-                            key = value
-                            builder = None if value in self._SKIP else ijson.ObjectBuilder()
-                        elif event == "end_map" and builder is not None and key is not None:
-                            header[key] = builder.value
-                            builder = None
-                        elif event not in ("start_map", "end_map"):
-                            raise LogReadError(f"'{self.path.name}' is not an Inspect log.")
-                        continue
-                    if builder is not None:
-                        builder.event(event, value)
-        except ijson.JSONError as exc:
-            raise LogReadError(
-                f"'{self.path.name}' is damaged or truncated: not valid JSON ({_short(exc)})."
-            ) from exc
+        whole file is parsed, so a truncated file fails here, before anything is written, and so
+        are nesting and sizes checked (safety.json_object), the samples' included."""
+        with self.path.open("rb") as handle:
+            header = safety.json_object(
+                handle,
+                label=f"'{self.path.name}'",
+                limits=safety.Limits.from_settings(),
+                skip=self._SKIP,
+                item_prefix="samples.item",
+            )
         if "eval" not in header:
-            raise LogReadError(f"'{self.path.name}' has no 'eval' section: not an Inspect log.")
+            raise LogReadError(
+                f"'{self.path.name}' is JSON but not a log Concord reads: an Inspect log has an "
+                "'eval' section, lm-evaluation-harness results have 'results' and 'config'."
+            )
         try:
             return EvalLog.model_validate(header, context=get_deserializing_context())
         except PydanticValidationError as exc:
@@ -204,10 +191,30 @@ class JsonLogReader(AbstractContextManager):
             ) from exc
 
 
-def open_log(path: str | Path) -> EvalArchiveReader | JsonLogReader:
+def open_log(path: str | Path, *, task=None):
+    """A reader for the log at `path`: an Inspect `.eval` archive or `.json` log, or
+    lm-evaluation-harness results (a results JSON, or a ZIP of its output folder). `task` (an
+    EvaluationTask) picks one task of an lm-eval results file that holds several."""
+    from evaluations.ingestion import lm_eval
+
     path = Path(path)
     if not path.is_file():
         raise LogReadError(f"There is no log file at '{path}'.")
-    if log_format(path) == "eval":
-        return EvalArchiveReader(path)
-    return JsonLogReader(path)
+    kind = log_format(path)
+    if kind == "json":
+        if lm_eval.is_results_json(path):
+            return lm_eval.LmEvalReader(path, task=task)
+        return JsonLogReader(path)
+    if not safety.is_zip(path):
+        raise LogReadError(
+            f"'{path.name}' is not a ZIP archive, so not an Inspect .eval log or a zipped "
+            "lm-evaluation-harness output folder (another kind of file, or damaged)."
+        )
+    archive = safety.SafeArchive(path)
+    try:
+        if kind == "zip" and lm_eval.is_results_archive(archive):
+            return lm_eval.LmEvalReader(path, task=task, archive=archive)
+        return EvalArchiveReader(path, archive=archive)
+    except BaseException:
+        archive.close()
+        raise

@@ -8,6 +8,9 @@ Used by the job runner, and by the upload API and `import_log`. Rules:
   from the log one sample at a time.
 - The same log twice never makes two runs: `inspect_eval_id` is unique; the second call returns the
   existing run (`created=False`). A log already imported into another project is refused.
+- Every format is read through `reader.open_log`: Inspect `.eval` and `.json` logs, and
+  lm-evaluation-harness results (`lm_eval`, recorded with `log_format="lm-eval"`). Archives and
+  JSON pass the checks of `safety` first (ZIP bombs, forged archives, JSON nested too deeply).
 - Logs whose evaluation finished (`success`), failed (`error`) or was cancelled (`cancelled`) are
   ingested with that status on the run, so partial results and the transcripts that led to an error
   can be read; comparisons and dashboards use `success` runs. A `started` log (the evaluation is
@@ -144,7 +147,7 @@ def run_ingest_log(
     """Ingest one Inspect log (see the module docstring for the rules). `log_file` is what the run
     records as its file (default: `path`, relative to CONCORD_LOG_DIR when inside it)."""
     path = Path(path)
-    with open_log(path) as reader:
+    with open_log(path, task=task) as reader:
         header = reader.header()
         spec = header.eval
         if header.status not in INGESTIBLE:
@@ -169,7 +172,7 @@ def run_ingest_log(
             system=system,
             institute=institute,
             source=source,
-            log_format="inspect",
+            log_format=getattr(reader, "run_log_format", "inspect"),
             inspect_eval_id=spec.eval_id,
             inspect_task=(spec.task or "")[:300],
             inspect_model=(spec.model or "")[:300],
@@ -203,7 +206,7 @@ def run_ingest_log(
                 run.save(update_fields=["sample_count"])
                 # Sample rows carry no audit trigger (bulk): one event says how many were written.
                 audit.record(
-                    "results_ingested",
+                    "bulk_insert",
                     user=uploaded_by,
                     project_id=project.pk,
                     table=SampleResult._meta.db_table,
@@ -275,7 +278,18 @@ def _write_samples(run: EvaluationRun, records, scorer: str) -> tuple[set[str], 
     """Write every sample row; returns the distinct sample ids and the number of rows. Streams:
     one sample in memory at a time."""
     sample_ids: set[str] = set()
+    seen: set[tuple[str, int]] = set()
     written = 0
+
+    def once(values: dict[str, Any]) -> None:
+        # A sample (id, epoch) written twice would break the unique constraint mid-COPY: say so.
+        key = (values["sample_id"], values["epoch"])
+        if key in seen:
+            raise LogReadError(
+                f"The log holds sample '{key[0]}' (epoch {key[1]}) twice: it is not a valid log."
+            )
+        seen.add(key)
+
     if connection.vendor == "postgresql":
         fields = {f.name: f.column or f.name for f in SampleResult._meta.concrete_fields}
         columns = ", ".join(connection.ops.quote_name(fields[c]) for c in _COLUMNS)
@@ -285,6 +299,7 @@ def _write_samples(run: EvaluationRun, records, scorer: str) -> tuple[set[str], 
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for record in records:
                     values = _sample_values(run, record, scorer)
+                    once(values)
                     sample_ids.add(values["sample_id"])
                     values["scores"] = json.dumps(values["scores"])
                     values["metadata"] = json.dumps(values["metadata"])
@@ -294,6 +309,7 @@ def _write_samples(run: EvaluationRun, records, scorer: str) -> tuple[set[str], 
     batch: list[SampleResult] = []
     for record in records:
         values = _sample_values(run, record, scorer)
+        once(values)
         sample_ids.add(values["sample_id"])
         values["run"] = run
         batch.append(SampleResult(**values))

@@ -1,0 +1,74 @@
+"""The form of the import page: a log computed elsewhere, and what it is for.
+
+It checks the shape of the input; the rules (who may import, what a log must be, how its task and
+model map to Concord's) live in `evaluations.services.imports` and the ingestion service."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from evaluations import selectors
+from evaluations.models import EvaluationProject, EvaluationTask, GuidelineVersion
+from evaluations.selectors_jobs import tasks_for
+from institutes import access
+from institutes.models import Institute
+
+ACCEPT = ".eval,.json,.zip"
+
+
+class RunImportForm(forms.Form):
+    file = forms.FileField(
+        label="Log file",
+        help_text="An Inspect log (<code>.eval</code> or <code>.json</code>), or "
+        "lm-evaluation-harness results: <code>results_*.json</code>, or a <code>.zip</code> of "
+        "its output folder with the <code>samples_*.jsonl</code> files.",
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    )
+    institute = forms.ModelChoiceField(
+        queryset=Institute.objects.none(),
+        empty_label=None,
+        help_text="The participating institute that ran the evaluation.",
+    )
+    task = forms.ModelChoiceField(
+        queryset=EvaluationTask.objects.none(),
+        required=False,
+        empty_label="The task named in the log",
+        label="Evaluation task",
+    )
+    system = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        empty_label="The system with the log's model",
+        label="AI system",
+    )
+    guideline_version = forms.ModelChoiceField(
+        queryset=GuidelineVersion.objects.none(),
+        required=False,
+        empty_label="None",
+        label="Guideline version followed",
+    )
+    notes = forms.CharField(
+        required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, user, project: EvaluationProject, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["data-max-bytes"] = str(settings.CONCORD_MAX_UPLOAD_BYTES)
+        institutes = [
+            inst
+            for inst in selectors.participating_institutes(project)
+            if access.can_act_for(user, project, inst)
+        ]
+        self.fields["institute"].queryset = Institute.objects.filter(
+            pk__in=[i.pk for i in institutes]
+        ).order_by("name")
+        if len(institutes) == 1:
+            self.fields["institute"].initial = institutes[0].pk
+        self.fields["task"].queryset = tasks_for(user).filter(is_active=True).order_by("name")
+        self.fields["system"].queryset = selectors.systems_in(project)
+        self.fields["guideline_version"].queryset = (
+            GuidelineVersion.objects.filter(adoptions__project=project)
+            .select_related("guideline")
+            .order_by("guideline__code", "-number")
+        )

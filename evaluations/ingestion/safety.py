@@ -1,0 +1,532 @@
+"""Safety checks for everything an import reads: one place, used by every reader.
+
+A log comes from outside (a partner's upload, a file on disk), so nothing in it is trusted.
+
+ZIP archives (Inspect `.eval` logs, zipped lm-evaluation-harness output folders) are checked
+before any member is decompressed, and again while reading:
+
+- the central directory is walked record by record before `zipfile` parses it, so an archive
+  claiming or holding more than CONCORD_IMPORT_MAX_ENTRIES entries (or an oversized directory)
+  is refused without building one object per entry;
+- every name must be relative and stay inside the archive: no `/x`, `\\x`, `C:x`, no `..`
+  component, no NUL;
+- only regular files and directories: symbolic links and other special entries are refused, as
+  are encrypted entries and compression methods other than stored, deflate and Zstandard;
+- declared sizes: a member at most CONCORD_IMPORT_MAX_ENTRY_BYTES, all of them together at most
+  CONCORD_IMPORT_MAX_UNCOMPRESSED_BYTES, and a member over 1 MiB at most CONCORD_IMPORT_MAX_RATIO
+  times its compressed size;
+- while decompressing, in bounded chunks (Zstandard and deflate are never asked for more than
+  1 MiB at a time), real bytes are counted: a member producing more than it declared (entries
+  can lie about their size) is refused at once, so the sum of real bytes never passes the
+  declared total; a member producing less, or failing its CRC, is damaged.
+
+JSON: a document is refused when nested deeper than CONCORD_IMPORT_MAX_JSON_DEPTH, and the part of
+it Concord builds in memory (a log header, a results file, one sample) when larger than
+CONCORD_IMPORT_MAX_ENTRY_BYTES.
+
+Every refusal is an `UnsafeInput` (a `LogReadError`) whose message says what is wrong.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import stat
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import ijson
+import zstandard
+from django.conf import settings
+
+from evaluations.ingestion.errors import LogReadError, UnsafeInput
+
+ZIP_ZSTANDARD = 93
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", ZIP_ZSTANDARD: "zstd"}
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+RATIO_MIN_BYTES = 1 << 20  # the ratio cap applies to members larger than this
+MAX_NAME_BYTES = 1024
+MAX_DIRECTORY_BYTES = 64 << 20
+READ_CHUNK = 1 << 16  # compressed bytes read at a time
+OUT_CHUNK = 1 << 20  # decompressed bytes produced at a time
+ZSTD_MAX_WINDOW = 1 << 25  # a frame asking for a larger window is refused, not allocated
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_entries: int = 80_000
+    max_total_bytes: int = 10 << 30
+    max_entry_bytes: int = 100 << 20
+    max_ratio: int = 1000
+    max_json_depth: int = 100
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        default = cls()
+        return cls(
+            max_entries=getattr(settings, "CONCORD_IMPORT_MAX_ENTRIES", default.max_entries),
+            max_total_bytes=getattr(
+                settings, "CONCORD_IMPORT_MAX_UNCOMPRESSED_BYTES", default.max_total_bytes
+            ),
+            max_entry_bytes=getattr(
+                settings, "CONCORD_IMPORT_MAX_ENTRY_BYTES", default.max_entry_bytes
+            ),
+            max_ratio=getattr(settings, "CONCORD_IMPORT_MAX_RATIO", default.max_ratio),
+            max_json_depth=getattr(
+                settings, "CONCORD_IMPORT_MAX_JSON_DEPTH", default.max_json_depth
+            ),
+        )
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):,.1f} MiB"
+
+
+def is_zip(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(4) in ZIP_MAGIC
+
+
+# --------------------------------------------------------------------------------------------
+# ZIP archives
+# --------------------------------------------------------------------------------------------
+
+
+def check_member_name(name: str, label: str) -> None:
+    """Refuse names that are absolute or climb out of the archive (`../`), on any platform."""
+    if not name or "\x00" in name:
+        raise UnsafeInput(f"{label} holds an entry with an empty or NUL-containing name.")
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        raise UnsafeInput(f"{label} holds an entry with an absolute path ('{name[:200]}').")
+    if ".." in re.split(r"[\\/]", name):
+        raise UnsafeInput(
+            f"{label} holds an entry whose name climbs out of the archive ('{name[:200]}')."
+        )
+
+
+def _scan_directory(handle: BinaryIO, label: str, limits: Limits) -> None:
+    """Walk the central directory's records without keeping them: count entries and bound the
+    directory before `zipfile` builds an object for each one."""
+    try:
+        endrec = zipfile._EndRecData(handle)  # type: ignore[attr-defined]  # stable since 2.x
+    except OSError:
+        endrec = None
+    if not endrec:
+        raise LogReadError(
+            f"{label} is damaged or truncated: it is not a readable ZIP archive "
+            "(no end-of-archive record)."
+        )
+    declared = endrec[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
+    if declared > limits.max_entries:
+        raise UnsafeInput(
+            f"{label} declares {declared:,} entries; at most {limits.max_entries:,} are accepted."
+        )
+    size_cd = endrec[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+    offset_cd = endrec[zipfile._ECD_OFFSET]  # type: ignore[attr-defined]
+    if size_cd > MAX_DIRECTORY_BYTES:
+        raise UnsafeInput(f"{label} has an oversized directory ({_mib(size_cd)}).")
+    concat = endrec[zipfile._ECD_LOCATION] - size_cd - offset_cd  # type: ignore[attr-defined]
+    if endrec[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:  # type: ignore[attr-defined]
+        concat -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator  # type: ignore[attr-defined]
+    start = offset_cd + concat
+    if start < 0:
+        raise LogReadError(f"{label} is damaged: its directory is not where it says.")
+    handle.seek(start)
+    record_size = zipfile.sizeCentralDir  # type: ignore[attr-defined]
+    count = consumed = 0
+    while consumed < size_cd:
+        record = handle.read(record_size)
+        if len(record) != record_size:
+            raise LogReadError(f"{label} is damaged or truncated: its directory is cut short.")
+        fields = struct.unpack(zipfile.structCentralDir, record)  # type: ignore[attr-defined]
+        if fields[0] != zipfile.stringCentralDir:  # type: ignore[attr-defined]
+            raise LogReadError(f"{label} is damaged: its directory is unreadable.")
+        count += 1
+        if count > limits.max_entries:
+            raise UnsafeInput(
+                f"{label} holds more than {limits.max_entries:,} entries (it declares "
+                f"{declared:,}): refused."
+            )
+        name_length, extra_length, comment_length = fields[12], fields[13], fields[14]
+        if name_length > MAX_NAME_BYTES:
+            raise UnsafeInput(f"{label} holds an entry name longer than {MAX_NAME_BYTES} bytes.")
+        handle.seek(name_length + extra_length + comment_length, io.SEEK_CUR)
+        consumed += record_size + name_length + extra_length + comment_length
+
+
+class SafeArchive(AbstractContextManager):
+    """A ZIP archive whose directory passed every check; members are read through `open` or
+    `read`, which decompress in bounded chunks and count real bytes."""
+
+    def __init__(self, path: Path, *, label: str | None = None, limits: Limits | None = None):
+        self.path = Path(path)
+        self.label = label or f"'{self.path.name}'"
+        self.limits = limits or Limits.from_settings()
+        self._handle = self.path.open("rb")
+        try:
+            _scan_directory(self._handle, self.label, self.limits)
+            try:
+                self._zip = zipfile.ZipFile(self._handle)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error) as exc:
+                raise LogReadError(
+                    f"{self.label} is damaged or truncated: it is not a readable ZIP archive "
+                    f"({exc})."
+                ) from exc
+            except NotImplementedError as exc:
+                raise LogReadError(
+                    f"{self.label} uses an unsupported ZIP feature ({exc})."
+                ) from exc
+            # A re-written member appears twice; the last one wins (as in Inspect's reader).
+            self._infos: dict[str, zipfile.ZipInfo] = {}
+            total = 0
+            for info in self._zip.infolist():
+                total += self._check_entry(info)
+                if total > self.limits.max_total_bytes:
+                    raise UnsafeInput(
+                        f"{self.label} would expand to more than "
+                        f"{_mib(self.limits.max_total_bytes)}: refused."
+                    )
+                self._infos[info.filename] = info
+        except BaseException:
+            self._handle.close()
+            raise
+
+    def _check_entry(self, info: zipfile.ZipInfo) -> int:
+        name = info.orig_filename
+        check_member_name(name, self.label)
+        kind = stat.S_IFMT(info.external_attr >> 16)
+        if info.create_system == 3 and kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            what = "a symbolic link" if kind == stat.S_IFLNK else "a special file"
+            raise UnsafeInput(f"{self.label} holds {what} ('{name[:200]}'): refused.")
+        if info.flag_bits & 0x1:
+            raise UnsafeInput(f"{self.label} holds an encrypted entry ('{name[:200]}').")
+        if info.compress_type not in _METHODS:
+            raise LogReadError(
+                f"{self.label}: entry '{name[:200]}' uses an unsupported compression method "
+                f"({info.compress_type}); stored, deflate and Zstandard are read."
+            )
+        if info.is_dir():
+            return 0
+        if info.file_size > self.limits.max_entry_bytes:
+            raise UnsafeInput(
+                f"{self.label}: entry '{name[:200]}' expands to {_mib(info.file_size)}; at most "
+                f"{_mib(self.limits.max_entry_bytes)} per entry is accepted."
+            )
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > self.limits.max_ratio * max(
+            info.compress_size, 1
+        ):
+            raise UnsafeInput(
+                f"{self.label}: entry '{name[:200]}' expands {info.file_size // max(info.compress_size, 1):,} "
+                f"times ({_mib(info.compress_size)} to {_mib(info.file_size)}); at most "
+                f"{self.limits.max_ratio:,} times is accepted (a ZIP bomb?)."
+            )
+        return info.file_size
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._zip.close()
+        self._handle.close()
+
+    def names(self) -> list[str]:
+        return list(self._infos)
+
+    def info(self, name: str) -> zipfile.ZipInfo:
+        try:
+            return self._infos[name]
+        except KeyError:
+            raise LogReadError(f"{self.label} has no entry '{name}'.") from None
+
+    def open(self, name: str) -> MemberStream:
+        info = self.info(name)
+        return MemberStream(self, info, self._raw(info))
+
+    def read(self, name: str) -> bytearray:
+        """The whole member (at most its declared size, itself within the per-entry limit)."""
+        info = self.info(name)
+        stream = self.open(name)
+        buffer = bytearray(info.file_size)
+        position = 0
+        while chunk := stream.read_chunk():
+            buffer[position : position + len(chunk)] = chunk
+            position += len(chunk)
+        return buffer
+
+    def _raw(self, info: zipfile.ZipInfo) -> _RawMember:
+        """The member's compressed bytes, located through its local header (checked against the
+        directory: a mismatch is a forged archive)."""
+        handle = self._handle
+        handle.seek(info.header_offset)
+        header = handle.read(zipfile.sizeFileHeader)  # type: ignore[attr-defined]
+        if len(header) != zipfile.sizeFileHeader:  # type: ignore[attr-defined]
+            raise LogReadError(f"{self.label} is truncated: entry '{info.filename}' is missing.")
+        fields = struct.unpack(zipfile.structFileHeader, header)  # type: ignore[attr-defined]
+        if fields[0] != zipfile.stringFileHeader:  # type: ignore[attr-defined]
+            raise LogReadError(f"{self.label} is damaged: entry '{info.filename}' is unreadable.")
+        name_length, extra_length = fields[10], fields[11]
+        local_name = handle.read(name_length)
+        encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
+        try:
+            expected = info.orig_filename.encode(encoding)
+        except UnicodeEncodeError:
+            expected = b""
+        if local_name != expected:
+            raise UnsafeInput(
+                f"{self.label} is forged: entry '{info.filename}' has another name in its "
+                "local header."
+            )
+        start = info.header_offset + zipfile.sizeFileHeader + name_length + extra_length  # type: ignore[attr-defined]
+        return _RawMember(handle, start, info.compress_size)
+
+
+class _RawMember:
+    """The compressed bytes of one member, read from the archive in bounded chunks."""
+
+    def __init__(self, handle: BinaryIO, start: int, size: int):
+        self._handle, self._position, self._left = handle, start, size
+
+    def read(self, size: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        size = READ_CHUNK if size is None or size < 0 else min(size, READ_CHUNK)
+        self._handle.seek(self._position)
+        data = self._handle.read(min(size, self._left))
+        self._position += len(data)
+        self._left -= len(data)
+        if not data:
+            self._left = 0
+        return data
+
+    def readable(self) -> bool:  # for zstandard's stream_reader
+        return True
+
+
+class _Inflater:
+    """Decompress `raw` to at most `size` bytes per call (b"" at the end)."""
+
+    def __init__(self, method: int, raw: _RawMember):
+        self._method = method
+        self._raw = raw
+        if method == zipfile.ZIP_DEFLATED:
+            self._zlib = zlib.decompressobj(-15)
+        elif method == ZIP_ZSTANDARD:
+            self._zstd = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).stream_reader(
+                raw, read_size=READ_CHUNK, read_across_frames=True, closefd=False
+            )
+
+    def read(self, size: int) -> bytes:
+        if self._method == zipfile.ZIP_STORED:
+            return self._raw.read(size)
+        if self._method == ZIP_ZSTANDARD:
+            return self._zstd.read(size)
+        while not self._zlib.eof:
+            data = self._zlib.unconsumed_tail or self._raw.read(READ_CHUNK)
+            if not data:
+                return self._zlib.flush()
+            out = self._zlib.decompress(data, size)
+            if out:
+                return out
+        return b""
+
+
+class MemberStream(io.RawIOBase):
+    """One member, decompressed in chunks of at most 1 MiB, with its real size counted against
+    the declared one and its CRC checked at the end."""
+
+    def __init__(self, archive: SafeArchive, info: zipfile.ZipInfo, raw: _RawMember):
+        super().__init__()
+        self._label = f"{archive.label}: entry '{info.filename}'"
+        self._info = info
+        self._inflater = _Inflater(info.compress_type, raw)
+        self._produced = 0
+        self._crc = 0
+        self._pending = b""
+        self._consumed = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._consumed
+
+    def read_chunk(self) -> bytes:
+        """The next decompressed bytes (b"" at the end, after the size and CRC checks)."""
+        if self._done:
+            return b""
+        try:
+            data = self._inflater.read(OUT_CHUNK)
+        except (zlib.error, zstandard.ZstdError, EOFError, OSError) as exc:
+            raise LogReadError(f"{self._label} is damaged ({exc}).") from exc
+        if not data:
+            self._done = True
+            if self._produced != self._info.file_size:
+                raise LogReadError(
+                    f"{self._label} is damaged or truncated: it holds {self._produced:,} of "
+                    f"its {self._info.file_size:,} bytes."
+                )
+            if self._crc != self._info.CRC:
+                raise LogReadError(f"{self._label} is damaged: it fails its CRC check.")
+            return b""
+        self._produced += len(data)
+        if self._produced > self._info.file_size:
+            raise UnsafeInput(
+                f"{self._label} holds more data than the {self._info.file_size:,} bytes it "
+                "declares: the archive is forged (a ZIP bomb?)."
+            )
+        self._crc = zlib.crc32(data, self._crc)
+        return data
+
+    def readinto(self, buffer) -> int:
+        if not self._pending:
+            self._pending = self.read_chunk()
+            if not self._pending:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        self._consumed += size
+        return size
+
+
+# --------------------------------------------------------------------------------------------
+# JSON
+# --------------------------------------------------------------------------------------------
+
+_OPEN = frozenset({"start_map", "start_array"})
+_CLOSE = frozenset({"end_map", "end_array"})
+_SIZE_CHECK_EVERY = 4096  # events between two checks of the bytes consumed
+
+
+def too_deep(label: str, limits: Limits) -> UnsafeInput:
+    return UnsafeInput(f"{label} is nested more than {limits.max_json_depth} levels deep: refused.")
+
+
+def json_object(
+    handle,
+    *,
+    label: str,
+    limits: Limits,
+    skip: frozenset[str] = frozenset(),
+    item_prefix: str | None = None,
+) -> dict[str, Any]:
+    """A JSON object read from a binary file with ijson, every top-level key built except those
+    in `skip` (parsed all the same, so damage anywhere is found). Refuses nesting deeper than the
+    limit, built keys larger than `max_entry_bytes` in total, and, when `item_prefix` is given
+    (e.g. "samples.item"), any such item larger than that."""
+    result: dict[str, Any] = {}
+    key: str | None = None
+    builder: ijson.ObjectBuilder | None = None
+    depth = 0
+    built = 0  # bytes of finished built keys
+    mark = 0  # where the key being built started
+    item_start: int | None = None
+    events = 0
+    limit = limits.max_entry_bytes
+
+    def finish_key() -> None:
+        nonlocal built, builder
+        if builder is not None and key is not None:
+            result[key] = builder.value
+            built += handle.tell() - mark
+            builder = None
+
+    try:
+        for prefix, event, value in ijson.parse(handle, use_float=True):
+            if event in _OPEN:
+                depth += 1
+                if depth > limits.max_json_depth:
+                    raise too_deep(label, limits)
+                if item_prefix is not None and prefix == item_prefix:
+                    item_start = handle.tell()
+            elif event in _CLOSE:
+                depth -= 1
+                if item_prefix is not None and prefix == item_prefix and item_start is not None:
+                    if handle.tell() - item_start > limit:
+                        raise UnsafeInput(
+                            f"{label} holds an item under '{item_prefix}' larger than "
+                            f"{_mib(limit)}: refused."
+                        )
+                    item_start = None
+            if prefix == "":
+                if event == "map_key":
+                    finish_key()
+                    key = value
+                    builder = None if value in skip else ijson.ObjectBuilder()
+                    mark = handle.tell()
+                elif event == "end_map":
+                    finish_key()
+                elif event != "start_map":
+                    raise LogReadError(f"{label} is JSON but not an object.")
+                continue
+            if builder is not None:
+                builder.event(event, value)
+                events += 1
+                if events % _SIZE_CHECK_EVERY == 0 and built + handle.tell() - mark > limit:
+                    raise UnsafeInput(
+                        f"{label} holds more than {_mib(limit)} outside its samples: refused."
+                    )
+    except LogReadError:
+        raise
+    except (ijson.JSONError, UnicodeDecodeError) as exc:
+        raise LogReadError(
+            f"{label} is damaged or truncated: not valid JSON ({exc or exc.__class__.__name__})."
+        ) from exc
+    if built > limit:
+        raise UnsafeInput(f"{label} holds more than {_mib(limit)} outside its samples: refused.")
+    return result
+
+
+def check_depth(value: Any, *, label: str, limits: Limits) -> None:
+    """Refuse an already-parsed JSON value nested deeper than the limit (iteratively)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limits.max_json_depth:
+            raise too_deep(label, limits)
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+def json_lines(stream, *, label: str, limits: Limits) -> Iterator[tuple[int, Any]]:
+    """(line number, value) for each non-empty line of a JSON Lines file, each line at most
+    `max_entry_bytes` and within the depth limit."""
+    reader = (
+        io.BufferedReader(stream, buffer_size=READ_CHUNK)
+        if isinstance(stream, io.RawIOBase)
+        else stream
+    )
+    number = 0
+    while True:
+        line = reader.readline(limits.max_entry_bytes + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limits.max_entry_bytes:
+            raise UnsafeInput(
+                f"{label}: line {number} is longer than {_mib(limits.max_entry_bytes)}."
+            )
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except RecursionError as exc:
+            raise too_deep(f"{label}: line {number}", limits) from exc
+        except ValueError as exc:
+            raise LogReadError(f"{label}: line {number} is not valid JSON ({exc}).") from exc
+        check_depth(value, label=f"{label}: line {number}", limits=limits)
+        yield number, value

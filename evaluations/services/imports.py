@@ -1,0 +1,126 @@
+"""Importing a log computed elsewhere: an Inspect log (`.eval`, `.json`) or lm-evaluation-harness
+results (`results_*.json`, or a `.zip` of its output folder), uploaded through the API or the
+project page, or named on the command line (`import_log`).
+
+`run_import` is the one way in for all three:
+
+1. It refuses, before reading anything, a user who may not add results to the project for the
+   institute (403, `institutes.access.can_act_for`), and a guideline version the project has not
+   adopted (400).
+2. It ingests the file with the one ingestion service (`evaluations.ingestion.run_ingest_log`:
+   every format, the safety checks, all or nothing in one transaction). The log's task and model
+   are mapped to an existing EvaluationTask and system, or a 400 names what is missing.
+3. It keeps the file in the log storage (CONCORD_LOG_DIR) under `imports/<project>/`, so the run
+   page offers it for download.
+
+A refused file leaves nothing behind: no row (the ingestion transaction rolls back) and no file
+(the stored copy is deleted before the error goes up). The same log imported again returns the
+run it made the first time (`created=False`) and stores nothing. Status policy (the ingestion
+service's): `success`, `error` and `cancelled` logs are imported with that status on the run;
+`started` logs (still running, or killed) are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+
+from evaluations.ingestion import IngestResult, run_ingest_log
+from evaluations.ingestion.reader import log_format
+from evaluations.models import AISystem, EvaluationProject, EvaluationRun, EvaluationTask
+from evaluations.transcripts import log_storage
+from institutes import access
+from institutes.models import Institute
+
+IMPORTS_DIR = "imports"
+
+
+class _StagedFile(File):
+    """A staged copy on local disk: the file system storage moves it instead of copying it."""
+
+    def temporary_file_path(self) -> str:
+        return self.name
+
+
+def _safe_name(filename: str, suffix: str) -> str:
+    stem = Path(filename).stem
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip(".-")[:80] or "log"
+    return f"{stem}{suffix}"
+
+
+def _stage(source: Path, target: Path) -> None:
+    """The file under its own name in a private directory: a hard link when it can be (no copy of
+    a large upload), else a streamed copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def run_import(
+    *,
+    path: str | Path,
+    filename: str,
+    project: EvaluationProject,
+    institute: Institute,
+    uploaded_by=None,
+    task: EvaluationTask | None = None,
+    system: AISystem | None = None,
+    guideline_version=None,
+    notes: str = "",
+) -> IngestResult:
+    """Import the log at `path` (its name as the user gave it: `filename`) into `project` for
+    `institute`. `uploaded_by` None means the platform itself (`import_log`): no role is asked.
+    Raises PermissionDenied, ValidationError (LogRejected among them) or LogReadError."""
+    if uploaded_by is not None:
+        access.require(
+            access.can_act_for(uploaded_by, project, institute),
+            f"You cannot add results to '{project.slug}' for {institute.name}: that takes the "
+            "evaluator role at a participating institute.",
+        )
+    if (
+        guideline_version is not None
+        and not project.adoptions.filter(version=guideline_version).exists()
+    ):
+        raise ValidationError(
+            {"guideline_version": f"Project '{project.slug}' has not adopted this version."}
+        )
+    suffix = "." + log_format(Path(filename))  # a name Concord cannot read: LogReadError
+    storage = log_storage()
+    stored: str | None = None
+    with tempfile.TemporaryDirectory(prefix="concord-import-") as staging:
+        staged = Path(staging) / _safe_name(filename, suffix)
+        _stage(Path(path), staged)
+        name = f"{IMPORTS_DIR}/{project.slug}/{uuid.uuid4().hex}{suffix}"
+        try:
+            with transaction.atomic():
+                result = run_ingest_log(
+                    path=staged,
+                    project=project,
+                    institute=institute,
+                    source=EvaluationRun.Source.UPLOAD,
+                    task=task,
+                    system=system,
+                    uploaded_by=uploaded_by,
+                    guideline_version=guideline_version,
+                    notes=notes,
+                    log_file=name,
+                )
+                if result.created:
+                    stored = storage.save(name, _StagedFile(None, name=str(staged)))
+                    if stored != name:
+                        EvaluationRun.objects.filter(pk=result.run.pk).update(log_file=stored)
+                        result.run.log_file = stored
+        except BaseException:
+            if stored is not None:
+                storage.delete(stored)
+            raise
+    return result

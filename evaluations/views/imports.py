@@ -1,0 +1,117 @@
+"""The import page of a project: upload a log computed elsewhere from the browser (issue 5).
+
+The same import as the API and `import_log` (`evaluations.services.imports.run_import`). The body
+streams to a temporary file on disk and is cut off past CONCORD_MAX_UPLOAD_BYTES
+(`evaluations.uploads`): the handler is installed before the CSRF check reads the body, so the
+view is CSRF-exempt on the outside and protected on the inside (Django's documented pattern for
+upload handlers), with the project and the user's role checked before the body is read at all.
+
+Without JavaScript the form posts and the page redirects to the new run (or shows the errors).
+With it (`static/js/run-import.js`), the form is sent by XHR with a progress bar, and this view
+answers in JSON: `{"url", "created", "message"}`, or the API's error shape with its status.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+
+from evaluations import uploads
+from evaluations.forms import add_service_errors
+from evaluations.forms_imports import RunImportForm
+from evaluations.ingestion import LogReadError, LogRejected
+from evaluations.services.imports import run_import as import_service
+from evaluations.views._helpers import project_view
+
+TEMPLATE = "evaluations/imports/run_import.html"
+
+
+def _context(form, project) -> dict:
+    return {"form": form, "project": project, "max_upload_bytes": uploads.max_upload_bytes()}
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+def _error(request, status: int, code: str, message: str, fields=None) -> JsonResponse:
+    body = {"status": status, "code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return JsonResponse({"error": body}, status=status)
+
+
+@csrf_exempt
+def run_import(request, slug: str):
+    uploads.install(request)  # before anything (the CSRF check included) reads the body
+    try:
+        return _checked(request, slug)
+    except uploads.UploadTooLarge as exc:
+        if _wants_json(request):
+            return _error(request, 413, "too_large", str(exc.detail))
+        return _page(request, slug, error=str(exc.detail), status=413)
+
+
+@project_view("act")
+def _page(request, project, *, error: str, status: int):
+    form = RunImportForm(user=request.user, project=project)
+    form.add_error("file", error)
+    return render(request, TEMPLATE, _context(form, project), status=status)
+
+
+@project_view("act")
+@csrf_protect
+def _checked(request, project):
+    form = RunImportForm(
+        request.POST or None, request.FILES or None, user=request.user, project=project
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        try:
+            result = import_service(
+                path=upload.temporary_file_path(),
+                filename=upload.name,
+                project=project,
+                institute=data["institute"],
+                uploaded_by=request.user,
+                task=data["task"],
+                system=data["system"],
+                guideline_version=data["guideline_version"],
+                notes=data["notes"],
+            )
+        except PermissionDenied as exc:
+            if _wants_json(request):
+                return _error(request, 403, "permission_denied", str(exc))
+            raise
+        except (LogReadError, LogRejected) as exc:
+            text = " ".join(exc.messages) if isinstance(exc, LogRejected) else str(exc)
+            form.add_error("file", text)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            run = result.run
+            text = (
+                f"Imported run {run.pk}: {run.sample_count} samples."
+                if result.created
+                else f"This log was imported before: run {run.pk}."
+            )
+            url = reverse("results:run_detail", kwargs={"run_id": run.pk})
+            if _wants_json(request):
+                return JsonResponse({"url": url, "created": result.created, "message": text})
+            messages.success(request, text)
+            return redirect(url)
+        finally:
+            upload.close()
+    if request.method == "POST" and _wants_json(request):
+        fields = {
+            ("non_field_errors" if name == "__all__" else name): [str(e) for e in errors]
+            for name, errors in form.errors.items()
+        }
+        message = " ".join(f"{name}: {' '.join(errors)}" for name, errors in fields.items())
+        return _error(request, 400, "invalid", message, fields)
+    return render(request, TEMPLATE, _context(form, project))

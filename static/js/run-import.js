@@ -1,0 +1,80 @@
+// The import page (templates/evaluations/imports/run_import.html): send the log with XHR so the
+// upload shows its progress, then go to the new run. Without JavaScript the form posts normally.
+// No inline scripts: this file is loaded under the strict CSP.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-import-form]");
+  if (!form || !window.XMLHttpRequest || !window.FormData) {
+    return;
+  }
+  const input = form.querySelector("input[type=file]");
+  const box = form.querySelector("[data-import-progress]");
+  const bar = box.querySelector("progress");
+  const text = form.querySelector("[data-import-progress-text]");
+  const errorBox = form.querySelector("[data-import-error]");
+  const button = form.querySelector("button[type=submit]");
+  const maxBytes = Number(input && input.getAttribute("data-max-bytes")) || 0;
+
+  const size = (bytes) => {
+    const units = ["bytes", "KB", "MB", "GB"];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit += 1;
+    }
+    return (unit === 0 ? value : value.toFixed(1)) + " " + units[unit];
+  };
+
+  const showError = (message) => {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+    box.hidden = true;
+    button.disabled = false;
+  };
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    errorBox.hidden = true;
+    const file = input && input.files && input.files[0];
+    if (!file) {
+      showError("Choose a log file to import.");
+      return;
+    }
+    if (maxBytes && file.size > maxBytes) {
+      showError("The file is too large (" + size(file.size) + "): Concord accepts logs of at most " + size(maxBytes) + ".");
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action || window.location.href);
+    xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.responseType = "json";
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) {
+        bar.max = e.total;
+        bar.value = e.loaded;
+        text.textContent = "Uploading: " + size(e.loaded) + " of " + size(e.total) + " (" + Math.floor((100 * e.loaded) / e.total) + "%)";
+      }
+    });
+    xhr.upload.addEventListener("load", () => {
+      bar.removeAttribute("value"); // indeterminate while the server reads the log
+      text.textContent = "Uploaded. Importing: reading scores and samples…";
+    });
+    xhr.addEventListener("load", () => {
+      const body = xhr.response || {};
+      if (xhr.status >= 200 && xhr.status < 300 && body.url) {
+        text.textContent = body.message || "Imported.";
+        window.location.assign(body.url);
+        return;
+      }
+      const error = body.error || {};
+      showError(error.message || "The import failed (HTTP " + xhr.status + ").");
+    });
+    xhr.addEventListener("error", () => showError("The upload was interrupted: check the connection and try again."));
+    button.disabled = true;
+    box.hidden = false;
+    bar.value = 0;
+    text.textContent = "Uploading…";
+    xhr.send(new FormData(form));
+  });
+});
