@@ -33,7 +33,7 @@ TARGET = {
     "version": "2026-11-preview",
     "kind": AISystem.Kind.MODEL,
     "description": "Pre-release checkpoint shared under a pre-deployment access agreement.",
-    "inspect_model": "mockllm/model",
+    "inspect_model": "concord-demo/strong",
 }
 REFERENCES = [
     {
@@ -42,7 +42,7 @@ REFERENCES = [
         "version": "2026-03",
         "kind": AISystem.Kind.MODEL,
         "description": "The developer's currently deployed model: the baseline for uplift.",
-        "inspect_model": "mockllm/model",
+        "inspect_model": "concord-demo/medium",
     },
     {
         "developer": "Open Weights Collective",
@@ -50,7 +50,7 @@ REFERENCES = [
         "version": "70B-1.2",
         "kind": AISystem.Kind.MODEL,
         "description": "A strong open-weights model, as a public reference point.",
-        "inspect_model": "mockllm/model",
+        "inspect_model": "concord-demo/weak",
     },
 ]
 
@@ -240,8 +240,10 @@ def seed_guidelines(people, project: EvaluationProject) -> None:
     )
 
 
-def seed_evaluations(people) -> None:
+def seed_evaluations(people, *, with_runs: bool = True) -> None:
     project = seed_project(people)
     seed_guidelines(people, project)
-    # Demo evaluation tasks, jobs and runs (the jobs and results features) go here, after the
-    # project exists, e.g. `seed_runs(people, project)`.
+    if with_runs:
+        from evaluations.seed_runs import seed_demo_runs
+
+        seed_demo_runs(people, project)

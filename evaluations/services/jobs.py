@@ -155,10 +155,6 @@ def job_queue(
     return job
 
 
-# Kept for callers written before the rule moved to institutes.access.
-_may_control = access.can_control_job
-
-
 def job_cancel(*, job: EvaluationJob, user) -> EvaluationJob:
     """Cancel a job. A queued job is cancelled at once; a running one is flagged, and its worker
     stops the evaluation within seconds and marks it cancelled. Evaluators of the job's institute,

@@ -25,7 +25,7 @@ TEMPLATE = "evaluations/results/job_detail.html"
 
 
 def _job_context(user, job) -> dict:
-    may_control = job_services._may_control(user, job)
+    may_control = access.can_control_job(user, job)
     return {
         "job": job,
         "can_cancel": may_control and not job.is_final,

@@ -8,6 +8,13 @@ from institutes.seed import DEMO_PASSWORD, PEOPLE, seed_institutes
 class Command(BaseCommand):
     help = "Load Concord's demo data (institutes, people, a joint project, runs). Idempotent."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--without-runs",
+            action="store_true",
+            help="Skip running the shipped suites for demo results (faster; no runs in the demo).",
+        )
+
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError(
@@ -19,7 +26,7 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             people = seed_institutes()
-            seed_evaluations(people)
+            seed_evaluations(people, with_runs=not options["without_runs"])
             seed_exchanges(people)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data is loaded. Logins (password for all: {DEMO_PASSWORD}):")
