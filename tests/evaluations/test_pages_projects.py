@@ -515,3 +515,17 @@ def test_objects_of_another_project_are_not_found_through_this_one(client, jw, a
     response = post(client, alice, "access_window_delete", slug="frontier", pk=stray.pk)
     assert response.status_code == 404
     assert AccessWindow.objects.filter(pk=stray.pk).exists()
+
+
+def test_project_page_links_to_results_and_queue_form_for_those_who_act(client, alice, vera, institute_a):
+    from evaluations.services.projects import project_create
+
+    project = project_create(user=alice, title="Linked", lead_institute=institute_a)
+    client.force_login(alice)
+    page = client.get(f"/projects/{project.slug}/").content.decode()
+    assert f"/projects/{project.slug}/results/" in page
+    assert f"/projects/{project.slug}/jobs/new/" in page
+    client.force_login(vera)
+    page = client.get(f"/projects/{project.slug}/").content.decode()
+    assert f"/projects/{project.slug}/results/" in page
+    assert f"/projects/{project.slug}/jobs/new/" not in page
