@@ -19,6 +19,10 @@ class SignedInAPIRootView(APIRootView):
 
 class Router(DefaultRouter):
     APIRootView = SignedInAPIRootView
+    # The API answers JSON only, so `.json` suffixes add nothing, and nested @action routes
+    # (e.g. projects/<slug>/access-windows/<id>.json) passed `format` to views that do not take
+    # it: a 500 for any signed-in user.
+    include_format_suffixes = False
 
 
 router = Router()
