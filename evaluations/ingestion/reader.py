@@ -214,6 +214,12 @@ def open_log(path: str | Path, *, task=None):
     try:
         if kind == "zip" and lm_eval.is_results_archive(archive):
             return lm_eval.LmEvalReader(path, task=task, archive=archive)
+        names = set(archive.names())
+        if kind == "zip" and not names & {HEADER_JSON, START_JSON}:
+            raise LogReadError(
+                f"'{path.name}' holds neither an Inspect log (header.json) nor "
+                "lm-evaluation-harness results (a results_*.json file)."
+            )
         return EvalArchiveReader(path, archive=archive)
     except BaseException:
         archive.close()

@@ -59,8 +59,8 @@ def run_import(request, slug: str):
 @project_view("act")
 def _page(request, project, *, error: str, status: int):
     form = RunImportForm(user=request.user, project=project)
-    form.add_error("file", error)
-    return render(request, TEMPLATE, _context(form, project), status=status)
+    context = {**_context(form, project), "upload_error": error}
+    return render(request, TEMPLATE, context, status=status)
 
 
 @project_view("act")

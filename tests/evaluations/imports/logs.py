@@ -83,24 +83,32 @@ def zeros_entry(target: Path, source: Path, *, size: int, name="samples/qa-01_ep
     return target
 
 
-def declare_size(target: Path, name: str, size: int) -> Path:
-    """Make a member lie: its local header and directory record declare `size` bytes."""
+def _patch(target: Path, name: str, local: int, central: int, fmt: str, value: int) -> Path:
+    """Overwrite one field of a member in both its local header and its directory record."""
     data = bytearray(target.read_bytes())
     with zipfile.ZipFile(target) as archive:
         info = archive.getinfo(name)
-        directory_start = archive.start_dir
-    struct.pack_into("<L", data, info.header_offset + 22, size)
-    position = directory_start
+        position = archive.start_dir
+    struct.pack_into(fmt, data, info.header_offset + local, value)
     while True:
         record = struct.unpack_from("<4s4B4HL2L5H2L", data, position)
-        length = zipfile.sizeCentralDir + record[12] + record[13] + record[14]
         record_name = bytes(data[position + 46 : position + 46 + record[12]]).decode()
         if record_name == name:
-            struct.pack_into("<L", data, position + 24, size)
+            struct.pack_into(fmt, data, position + central, value)
             break
-        position += length
+        position += zipfile.sizeCentralDir + record[12] + record[13] + record[14]
     target.write_bytes(bytes(data))
     return target
+
+
+def declare_size(target: Path, name: str, size: int) -> Path:
+    """Make a member lie: its local header and directory record declare `size` bytes."""
+    return _patch(target, name, 22, 24, "<L", size)
+
+
+def set_flags(target: Path, name: str, flags: int) -> Path:
+    """Set a member's general-purpose flag bits (bit 0: encrypted)."""
+    return _patch(target, name, 6, 8, "<H", flags)
 
 
 def special_entry(target: Path, source: Path, name: str, *, mode: int = 0, flags: int = 0):
@@ -111,9 +119,8 @@ def special_entry(target: Path, source: Path, name: str, *, mode: int = 0, flags
         info = zipfile.ZipInfo(name)
         info.create_system = 3
         info.external_attr = mode << 16
-        info.flag_bits |= flags
         archive.writestr(info, b"{}")
-    return target
+    return set_flags(target, name, flags) if flags else target
 
 
 def symlink_entry(target: Path, source: Path) -> Path:
