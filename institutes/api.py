@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 
+from config.api.inputs import OptionalURLField
 from config.api.permissions import SIGNED_IN
 from institutes import access
 from institutes.models import Institute, Membership, Role
@@ -24,6 +25,9 @@ class MemberSerializer(serializers.Serializer):
 
 
 class InstituteSerializer(serializers.ModelSerializer):
+    # Blank when unknown: the schema says "a URL, or an empty string" (a plain URLField says
+    # format uri, which "" breaks; found by tests/api/test_schemathesis.py).
+    website = OptionalURLField(read_only=True)
     members = serializers.SerializerMethodField(
         help_text="Active members and their roles; null unless you are staff of this institute "
         "or a programme manager."

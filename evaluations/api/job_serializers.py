@@ -6,7 +6,6 @@ Inputs check the request's shape and resolve references within the caller's reac
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -129,7 +128,9 @@ class ScoreSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(
-        serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
+        serializers.ListField(
+            child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True
+        )
     )
     def get_ci95(self, obj: RunScore):
         interval = metric_ci95(obj.value, obj.stderr, obj.scored_samples)
@@ -181,13 +182,16 @@ class RunSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.INT)
+    # Nullable in the schema: uploaded runs have no job (found by tests/api/test_schemathesis.py).
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_job(self, obj: EvaluationRun) -> int | None:
         job = getattr(obj, "job", None)
         return job.pk if job is not None else None
 
     @extend_schema_field(
-        serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2)
+        serializers.ListField(
+            child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True
+        )
     )
     def get_primary_ci95(self, obj: EvaluationRun):
         interval = metric_ci95(obj.primary_value, obj.primary_stderr, obj.sample_count)

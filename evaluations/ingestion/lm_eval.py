@@ -146,6 +146,7 @@ class LmEvalReader(AbstractContextManager):
                 while chunk := handle.read(1 << 20):
                     digest.update(chunk)
             with self.path.open("rb") as handle:
+                safety.check_value_sizes(handle, label=self.label, limits=self.limits)
                 data = safety.json_object(
                     handle, label=self.label, limits=self.limits, skip=frozenset({"samples"})
                 )

@@ -152,11 +152,13 @@ class JsonLogReader(AbstractContextManager):
         """Every top-level key except the samples (and reductions), built from ijson events: the
         whole file is parsed, so a truncated file fails here, before anything is written, and so
         are nesting and sizes checked (safety.json_object), the samples' included."""
+        limits = safety.Limits.from_settings()
         with self.path.open("rb") as handle:
+            safety.check_value_sizes(handle, label=f"'{self.path.name}'", limits=limits)
             header = safety.json_object(
                 handle,
                 label=f"'{self.path.name}'",
-                limits=safety.Limits.from_settings(),
+                limits=limits,
                 skip=self._SKIP,
                 item_prefix="samples.item",
             )

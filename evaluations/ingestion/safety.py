@@ -486,6 +486,29 @@ def json_object(
     return result
 
 
+def check_value_sizes(handle, *, label: str, limits: Limits) -> None:
+    """Refuse a JSON file holding a single value (a string, in practice) longer than
+    `max_entry_bytes` before a parser buffers it whole: a run of that many bytes without a quote.
+    One pass at the speed of `bytes.find`; the handle is rewound."""
+    limit = limits.max_entry_bytes
+    inner = re.compile(rb'[^"]{%d}' % (limit + 1)) if limit < OUT_CHUNK else None
+    run = 0  # bytes since the last quote
+    while chunk := handle.read(OUT_CHUNK):
+        first = chunk.find(b'"')
+        if first < 0:
+            run += len(chunk)
+        else:
+            longest = run + first
+            if inner is not None and inner.search(chunk):
+                longest = limit + 1
+            run = len(chunk) - 1 - chunk.rfind(b'"')
+            if longest > limit:
+                run = longest
+        if run > limit:
+            raise UnsafeInput(f"{label} holds a single value longer than {_mib(limit)}.")
+    handle.seek(0)
+
+
 def check_depth(value: Any, *, label: str, limits: Limits) -> None:
     """Refuse an already-parsed JSON value nested deeper than the limit (iteratively)."""
     stack: list[tuple[Any, int]] = [(value, 1)]

@@ -343,3 +343,14 @@ def test_a_body_declared_over_the_limit_is_refused_before_it_is_read(
         URL, {"file": upload, "project": "joint", "institute": "inst-a"}, format="multipart"
     )
     refused(response, 413, "The file is too large (3.0 MiB)")
+
+
+def test_a_json_log_with_one_huge_value_is_refused_before_it_is_parsed(
+    qa_logs, world, bob, tmp_path, settings, nothing_written
+):
+    settings.CONCORD_IMPORT_MAX_ENTRY_BYTES = 1 << 20
+    log = json.loads(qa_logs["json"].read_text())
+    log["samples"][2]["metadata"] = {"blob": "x" * (2 << 20)}
+    path = tmp_path / "blob.json"
+    path.write_text(json.dumps(log))
+    refused(post_log(bearer(bob), path), 400, "holds a single value longer than 1.0 MiB")
