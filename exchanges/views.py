@@ -4,19 +4,21 @@ every change goes through exchanges.services (403 for what the user may not do).
 from __future__ import annotations
 
 import calendar as pycalendar
+from collections.abc import Callable
 from datetime import date, timedelta
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from exchanges import rules, selectors, services
 from exchanges.calendar import institute_calendar
@@ -41,6 +43,39 @@ def _is_htmx(request) -> bool:
 def _errors_to_messages(request, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
+
+
+def _post_only(lookup: Callable[..., object]):
+    """Like require_POST, except that what the URL names is looked up first (`lookup(user,
+    **url kwargs)`): whoever may not see it gets a 404 whatever the method, as on every other
+    page; only those who may see it learn that the route takes POST (405)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method != "POST":
+                lookup(request.user, **kwargs)
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _exchange(user, pk):
+    return selectors.exchange_get(user, pk)
+
+
+def _checklist_item(user, pk, item_pk):
+    return selectors.checklist_item_get(user, exchange_pk=pk, item_pk=item_pk)
+
+
+def _managed_feed(user, pk) -> CalendarFeed:
+    feed = selectors.calendar_feeds_managed_by(user).filter(pk=pk).first()
+    if feed is None:
+        raise Http404("No such calendar feed.")
+    return feed
 
 
 @login_required
@@ -193,7 +228,7 @@ def _act(request, pk: int, action, success: str):
 
 
 @login_required
-@require_POST
+@_post_only(_exchange)
 def exchange_approve(request, pk: int):
     form = DecisionForm(request.POST)
     institute = form.cleaned_data["institute"] if form.is_valid() else None
@@ -208,7 +243,7 @@ def exchange_approve(request, pk: int):
 
 
 @login_required
-@require_POST
+@_post_only(_exchange)
 def exchange_decline(request, pk: int):
     form = DecisionForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {}
@@ -226,7 +261,7 @@ def exchange_decline(request, pk: int):
 
 
 @login_required
-@require_POST
+@_post_only(_exchange)
 def exchange_activate(request, pk: int):
     return _act(
         request,
@@ -237,7 +272,7 @@ def exchange_activate(request, pk: int):
 
 
 @login_required
-@require_POST
+@_post_only(_exchange)
 def exchange_complete(request, pk: int):
     form = OutcomeForm(request.POST)
     outcome = form.cleaned_data["outcome"] if form.is_valid() else ""
@@ -252,7 +287,7 @@ def exchange_complete(request, pk: int):
 
 
 @login_required
-@require_POST
+@_post_only(_exchange)
 def exchange_cancel(request, pk: int):
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -267,7 +302,7 @@ def exchange_cancel(request, pk: int):
 
 
 @login_required
-@require_POST
+@_post_only(_checklist_item)
 def checklist_item_toggle(request, pk: int, item_pk: int):
     """Ticks (done=1) or reopens (done=0) an onboarding item; htmx gets the checklist back."""
     item = selectors.checklist_item_get(request.user, exchange_pk=pk, item_pk=item_pk)
@@ -325,11 +360,9 @@ def calendar_feeds(request):
 
 
 @login_required
-@require_POST
+@_post_only(_managed_feed)
 def calendar_feed_revoke(request, pk: int):
-    feed = selectors.calendar_feeds_managed_by(request.user).filter(pk=pk).first()
-    if feed is None:
-        raise Http404("No such calendar feed.")
+    feed = _managed_feed(request.user, pk)
     services.calendar_feed_revoke(user=request.user, feed=feed)
     messages.success(
         request, f"The feed of {feed.institute.name} is revoked: its URL stops working."

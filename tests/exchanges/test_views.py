@@ -218,6 +218,36 @@ def test_actions_take_only_post(client, alice, proposed):
     )
 
 
+ACTIONS = ["approve", "decline", "activate", "complete", "cancel"]
+
+
+def _post_only_urls(exchange) -> list[str]:
+    item = exchange.checklist.first()
+    return [
+        *(reverse(f"exchanges:{action}", args=[exchange.pk]) for action in ACTIONS),
+        reverse("exchanges:checklist_toggle", args=[exchange.pk, item.pk]),
+    ]
+
+
+def test_an_outsider_gets_404_not_405_for_a_get_of_an_action(client, charlie, bob, proposed):
+    """The exchange is looked up before the method: to an outsider it does not exist (404), as on
+    every other page; those who may see it learn that the route takes POST (405)."""
+    for url in _post_only_urls(proposed):
+        assert login(client, charlie).get(url).status_code == 404, url
+        assert login(client, bob).get(url).status_code == 405, url
+
+
+def test_only_a_lead_of_the_feeds_institute_gets_405_for_a_get_of_revoke(
+    client, alice, bob, charlie, institute_a
+):
+    from tests.exchanges.factories import CalendarFeedFactory
+
+    url = reverse("exchanges:calendar_revoke", args=[CalendarFeedFactory(institute=institute_a).pk])
+    assert login(client, charlie).get(url).status_code == 404
+    assert login(client, bob).get(url).status_code == 404
+    assert login(client, alice).get(url).status_code == 405
+
+
 def test_a_refused_transition_comes_back_as_a_message(client, carol, proposed):
     response = login(client, carol).post(
         reverse("exchanges:decline", args=[proposed.pk]), {"reason": ""}, follow=True
