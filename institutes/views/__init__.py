@@ -1,0 +1,5 @@
+"""Pages of this app."""
+
+from institutes.views.health import healthz
+
+__all__ = ["healthz"]
