@@ -12,9 +12,11 @@ before any member is decompressed, and again while reading:
   component, no NUL;
 - only regular files and directories: symbolic links and other special entries are refused, as
   are encrypted entries and compression methods other than stored, deflate and Zstandard;
-- declared sizes: a member at most CONCORD_IMPORT_MAX_ENTRY_BYTES, all of them together at most
-  CONCORD_IMPORT_MAX_UNCOMPRESSED_BYTES, and a member over 1 MiB at most CONCORD_IMPORT_MAX_RATIO
-  times its compressed size;
+- declared sizes: all members together at most CONCORD_IMPORT_MAX_UNCOMPRESSED_BYTES, a member
+  over 1 MiB at most CONCORD_IMPORT_MAX_RATIO times its compressed size, and a member read whole
+  into memory (a sample, a header) at most CONCORD_IMPORT_MAX_ENTRY_BYTES, checked before it is
+  decompressed (members streamed line by line, e.g. lm-eval samples files, have their lines
+  bounded instead; members never read, like a big log's summaries.json, cost nothing);
 - while decompressing, in bounded chunks (Zstandard and deflate are never asked for more than
   1 MiB at a time), real bytes are counted: a member producing more than it declared (entries
   can lie about their size) is refused at once, so the sum of real bytes never passes the
@@ -215,11 +217,6 @@ class SafeArchive(AbstractContextManager):
             )
         if info.is_dir():
             return 0
-        if info.file_size > self.limits.max_entry_bytes:
-            raise UnsafeInput(
-                f"{self.label}: entry '{name[:200]}' expands to {_mib(info.file_size)}; at most "
-                f"{_mib(self.limits.max_entry_bytes)} per entry is accepted."
-            )
         if info.file_size > RATIO_MIN_BYTES and info.file_size > self.limits.max_ratio * max(
             info.compress_size, 1
         ):
@@ -251,8 +248,14 @@ class SafeArchive(AbstractContextManager):
         return MemberStream(self, info, self._raw(info))
 
     def read(self, name: str) -> bytearray:
-        """The whole member (at most its declared size, itself within the per-entry limit)."""
+        """The whole member, in memory: refused before decompressing when it declares more than
+        the per-entry limit, and never more than it declares."""
         info = self.info(name)
+        if info.file_size > self.limits.max_entry_bytes:
+            raise UnsafeInput(
+                f"{self.label}: entry '{name[:200]}' expands to {_mib(info.file_size)}; at most "
+                f"{_mib(self.limits.max_entry_bytes)} per entry is accepted."
+            )
         stream = self.open(name)
         buffer = bytearray(info.file_size)
         position = 0

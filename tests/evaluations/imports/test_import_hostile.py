@@ -76,8 +76,8 @@ def measured(call):
 @pytest.mark.parametrize(
     ("bomb", "phrase"),
     [
-        ("gib", "expands to 1,024.0 MiB; at most 100.0 MiB per entry"),
-        ("ratio", "at most 1,000 times is accepted (a ZIP bomb?)"),
+        ("gib", "to 1,024.0 MiB); at most 1,000 times is accepted (a ZIP bomb?)"),
+        ("ratio", "to 64.0 MiB); at most 1,000 times is accepted (a ZIP bomb?)"),
         ("lying", "holds more data than the 1,000 bytes it declares"),
     ],
 )
@@ -90,6 +90,31 @@ def test_a_zip_bomb_is_refused_without_expanding_it(
     assert error["code"] == "unsafe_file"
     assert peak < MEMORY_CEILING, f"peak Python allocation {peak / 2**20:.1f} MiB"
     assert rss_growth < RSS_CEILING, f"peak RSS grew {rss_growth / 2**20:.1f} MiB"
+
+
+def test_a_sample_too_large_to_hold_is_refused_before_it_is_decompressed(
+    qa_logs, world, bob, tmp_path, settings, nothing_written
+):
+    settings.CONCORD_IMPORT_MAX_ENTRY_BYTES = 1 << 20
+    entries = logs.members(qa_logs["eval"])
+    sample = json.loads(entries["samples/qa-03_epoch_1.json"])
+    sample["metadata"] = {"notes": [f"note {i} " * 20 for i in range(20_000)]}  # ~3 MiB
+    entries["samples/qa-03_epoch_1.json"] = json.dumps(sample).encode()
+    path = logs.write_archive(tmp_path / "fat.eval", entries)
+    response = post_log(bearer(bob), path)
+    refused(response, 400, "qa-03_epoch_1.json' expands to", "at most 1.0 MiB per entry")
+
+
+def test_members_never_read_are_not_limited_per_entry(qa_logs, world, bob, tmp_path, settings):
+    """A big log's summaries.json (108 MiB for 50,000 samples) is not read: only the total and
+    ratio limits apply to it."""
+    settings.CONCORD_IMPORT_MAX_ENTRY_BYTES = 64 << 10
+    entries = logs.members(qa_logs["eval"])
+    summaries = [{"id": i, "text": f"{i:x}" * 40} for i in range(3000)]
+    entries["summaries.json"] = json.dumps(summaries).encode()
+    assert len(entries["summaries.json"]) > 64 << 10
+    path = logs.write_archive(tmp_path / "summaries.eval", entries)
+    assert post_log(bearer(bob), path).status_code == 201
 
 
 def test_an_entry_shorter_than_it_declares_is_damaged(
