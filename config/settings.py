@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "template_partials",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "institutes",
     "evaluations",
     "exchanges",
@@ -56,9 +60,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "institutes.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "institutes.sessions.SessionTimeoutMiddleware",
+    "institutes.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout into the sign-in page with its message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,6 +109,35 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out sign-in before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Sign-in: lockout, sessions, second factor (docs/security.md) -----------------------------
+# How many reverse proxies we run in front of Concord (nginx: 1). X-Forwarded-For is believed only
+# that far (institutes.network); with 0 it is ignored and REMOTE_ADDR is the client.
+CONCORD_TRUSTED_PROXY_COUNT = env.int("CONCORD_TRUSTED_PROXY_COUNT", default=0)
+# Lockout (django-axes): after this many failed sign-ins for one username from one address, that
+# pair is refused for the cool-off time (each further attempt restarts it). Keyed on the pair so
+# that nobody can lock a colleague out from elsewhere, nor escape by changing X-Forwarded-For.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env.int("CONCORD_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("CONCORD_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "institutes.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "institutes.views.locked_out"
+# Sign-ins, failures and lockouts are in the audit trail (admin: Audit events).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+# A session ends after this long without a request, and SESSION_COOKIE_AGE after sign-in.
+CONCORD_SESSION_IDLE_SECONDS = env.int("CONCORD_SESSION_IDLE_SECONDS", default=30 * 60)
+# Second factor (institutes.two_factor): programme managers, the admin, and members of institutes
+# that require it. Only the demo (DEBUG) may turn it off.
+CONCORD_REQUIRE_OTP = env.bool("CONCORD_REQUIRE_OTP", default=True) if DEBUG else True
+OTP_TOTP_ISSUER = "Concord"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -27,3 +27,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"client": "100000/minute"}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+# Sign-in lockout and the second factor are off for the suite as a whole (client.login() has no
+# request for django-axes; force_login() has no second factor); tests/security turns them on.
+AXES_ENABLED = False
+CONCORD_REQUIRE_OTP = False

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 
-from exchanges import services
+from exchanges import selectors, services
 from exchanges.models import (
     CalendarFeed,
     ChecklistItem,
@@ -19,6 +19,7 @@ from exchanges.models import (
     ExchangeApproval,
 )
 from exchanges.services import EDITABLE_FIELDS
+from institutes import access
 
 
 class ExchangeApprovalInline(admin.TabularInline):
@@ -138,9 +139,12 @@ class ExchangeAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
+        # Staff who are not programme managers: the exchanges they may see on the pages.
+        visible = selectors.exchanges_visible_to(request.user).values("pk")
         return (
             super()
             .get_queryset(request)
+            .filter(pk__in=visible)
             .annotate(
                 _open_items=Count(
                     "checklist", filter=Q(checklist__mandatory=True, checklist__done_at=None)
@@ -245,6 +249,13 @@ class CalendarFeedAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # feeds are opened from the calendar feeds page, which shows the URL once
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if access.is_programme_manager(request.user):
+            return qs
+        # Other staff: the feeds of institutes they lead (as on the calendar feeds page).
+        return qs.filter(institute__in=selectors.feed_institutes(request.user))
 
     @admin.action(description="Revoke (the URL stops working at once)")
     def revoke(self, request, queryset):

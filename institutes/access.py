@@ -17,12 +17,14 @@ The rules:
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from institutes import audit
 from institutes.models import ROLE_RANK, Membership, Role
 
 if TYPE_CHECKING:
@@ -61,13 +63,21 @@ def institute_ranks(user) -> dict[int, int]:
         return {}
     cache = _cache(user)
     if "institutes" not in cache:
+        rows = Membership.objects.filter(user=user, institute__is_active=True).values_list(
+            "institute_id", "role", "institute__require_two_factor"
+        )
         cache["institutes"] = {
-            institute_id: ROLE_RANK[Role(role)]
-            for institute_id, role in Membership.objects.filter(
-                user=user, institute__is_active=True
-            ).values_list("institute_id", "role")
+            institute_id: ROLE_RANK[Role(role)] for institute_id, role, _ in rows
         }
+        cache["two_factor"] = any(required for _, _, required in rows)
     return cache["institutes"]
+
+
+def institutes_require_two_factor(user) -> bool:
+    """Is the user a member of an institute that requires a second factor? (From the same query
+    as institute_ranks: no query of its own.)"""
+    institute_ranks(user)
+    return _cache(user).get("two_factor", False)
 
 
 def institute_rank(user, institute) -> int:
@@ -97,18 +107,31 @@ def project_ranks(user) -> dict[int, int]:
         from exchanges.models import Exchange
 
         ranks: dict[int, int] = {}
+        embargoes: dict[int, datetime | None] = {}
         inst = institute_ranks(user)
         if inst:
-            for project_id, institute_id in Participation.objects.filter(
+            for project_id, institute_id, embargo_until in Participation.objects.filter(
                 institute_id__in=inst.keys()
-            ).values_list("project_id", "institute_id"):
+            ).values_list("project_id", "institute_id", "project__embargo_until"):
                 ranks[project_id] = max(ranks.get(project_id, 0), inst[institute_id])
-        for project_id, host_role in Exchange.objects.filter(
+                embargoes[project_id] = embargo_until
+        for project_id, host_role, embargo_until in Exchange.objects.filter(
             _active_exchange_filter(user)
-        ).values_list("project_id", "host_role"):
+        ).values_list("project_id", "host_role", "project__embargo_until"):
             ranks[project_id] = max(ranks.get(project_id, 0), ROLE_RANK[Role(host_role)])
+            embargoes[project_id] = embargo_until
         cache["projects"] = ranks
+        cache["embargoes"] = embargoes
     return cache["projects"]
+
+
+def _embargoed_participations(user) -> list[int]:
+    """The projects the user takes part in whose embargo has not ended (from the same query as
+    project_ranks: no query of its own)."""
+    project_ranks(user)
+    now = timezone.now()
+    embargoes = _cache(user).get("embargoes", {})
+    return [pid for pid, until in embargoes.items() if until is not None and until > now]
 
 
 def project_rank(user, project) -> int:
@@ -137,8 +160,11 @@ def can_manage(user, project) -> bool:
 
 
 def can_see_results(user, project) -> bool:
-    """Results and findings: participants always; others with view access once the embargo ends."""
+    """Results and findings: participants always; others with view access once the embargo ends.
+    Granting a participant the results of an embargoed project is recorded in the audit trail."""
     if is_participant(user, project):
+        if project.is_embargoed:
+            audit.note_embargoed_read(user, [project.pk])
         return True
     return can_view(user, project) and not project.is_embargoed
 
@@ -155,8 +181,11 @@ def visible_projects(user, queryset: QuerySet | None = None) -> QuerySet:
 
 
 def results_visible_projects(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Projects whose results (runs, scores, samples, findings) the user may read."""
+    """Projects whose results (runs, scores, samples, findings) the user may read. When they
+    include embargoed projects (the user takes part in them), the grant is recorded in the audit
+    trail, once per project and request."""
     qs = visible_projects(user, queryset)
+    audit.note_embargoed_read(user, _embargoed_participations(user))
     if is_programme_manager(user):
         participant_ids = list(project_ranks(user).keys())
         now = timezone.now()

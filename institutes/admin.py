@@ -2,12 +2,27 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.utils.html import format_html
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from institutes.models import ApiToken, Institute, Membership, User
+from institutes import access, selectors, two_factor
+from institutes.models import ApiToken, AuditEvent, Institute, Membership, User
 from institutes.services import token_check, token_create, token_revoke
+
+# Authenticator secrets and recovery codes are not for anyone's eyes, the admin's included
+# (django-otp's admin shows a device's QR code): a programme manager resets a user's second
+# factor with the action on the user list instead.
+for _device in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device):
+        admin.site.unregister(_device)
+
+
+def _staff_institutes(request):
+    """Institutes whose people a staff user who is not a programme manager sees in the admin."""
+    return list(access.institute_ranks(request.user))
 
 
 class MembershipInline(admin.TabularInline):
@@ -20,8 +35,16 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Institute)
 class InstituteAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "country", "member_count", "is_active", "updated_at"]
-    list_filter = ["country", "is_active"]
+    list_display = [
+        "code",
+        "name",
+        "country",
+        "member_count",
+        "require_two_factor",
+        "is_active",
+        "updated_at",
+    ]
+    list_filter = ["country", "is_active", "require_two_factor"]
     search_fields = ["code", "name"]
     ordering = ["name"]
     inlines = [MembershipInline]
@@ -59,9 +82,23 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,
         ("Concord", {"fields": ("is_programme_manager",)}),
     )
+    actions = ["reset_two_factor"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("memberships__institute")
+        qs = super().get_queryset(request).prefetch_related("memberships__institute")
+        if access.is_programme_manager(request.user):
+            return qs
+        # Other staff: the people of their own institutes (and themselves).
+        return qs.filter(
+            Q(memberships__institute__in=_staff_institutes(request)) | Q(pk=request.user.pk)
+        ).distinct()
+
+    @admin.action(description="Reset two-factor sign-in (lost phone): they enrol again")
+    def reset_two_factor(self, request, queryset):
+        if not access.is_programme_manager(request.user):
+            raise PermissionDenied
+        removed = sum(two_factor.two_factor_reset(user=u, by=request.user) for u in queryset)
+        self.message_user(request, f"{removed} device(s) removed.", messages.SUCCESS)
 
     @admin.display(description="Institutes and roles")
     def institutes_roles(self, obj):
@@ -75,6 +112,12 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "institute__code", "institute__name"]
     autocomplete_fields = ["user", "institute"]
     list_select_related = ["user", "institute"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if access.is_programme_manager(request.user):
+            return qs
+        return qs.filter(institute__in=_staff_institutes(request))
 
 
 class ApiTokenCreationForm(forms.ModelForm):
@@ -124,6 +167,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     autocomplete_fields = ["user"]
     actions = ["revoke"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if access.is_programme_manager(request.user):
+            return qs
+        return qs.filter(user=request.user)  # other staff: their own tokens
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -183,3 +232,50 @@ class ApiTokenAdmin(admin.ModelAdmin):
             token_revoke(token=token, by=request.user)
             revoked += 1
         self.message_user(request, f"{revoked} token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail, for programme managers: read-only (rows are never edited). Results'
+    events of embargoed projects they do not take part in are left out (the embargo holds here
+    too). A project's leads see its trail on the project's audit page."""
+
+    list_display = [
+        "at",
+        "action",
+        "actor",
+        "actor_kind",
+        "token_id",
+        "table",
+        "object_id",
+        "project_id",
+        "ip",
+        "source",
+    ]
+    list_filter = ["action", "actor_kind", "table", ("at", admin.DateFieldListFilter)]
+    search_fields = ["object_id", "source", "request_id", "actor__username", "=ip"]
+    list_select_related = ["actor"]
+    date_hierarchy = "at"
+    show_full_result_count = False  # the trail is large: no second COUNT(*) per page
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        return selectors.audit_events_for(request.user).select_related("actor")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in AuditEvent._meta.fields]
+
+    def has_module_permission(self, request):
+        return access.is_programme_manager(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return access.is_programme_manager(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -12,8 +12,13 @@ with the number of rows instead. Who and from where reach the triggers through s
 - in Celery workers, a task_prerun signal marks the worker and the task;
 - management commands and migrations are recorded as `system`.
 
-Security events (logins, failed logins, token issue and revocation, denied access, exports, reads
-of embargoed results) are written with `record()`.
+Security events are written with `record()`: logins, failed logins and lockouts (signals.py),
+token issue and revocation (services.py), two-factor enrolment and verification, sessions ended
+by the idle or absolute timeout, exports (the export views), reads of embargoed results
+(`note_embargoed_read`, called by institutes.access when it grants them) and denied access
+(`AuditMiddleware`: a 403, or a 404 on an existing route, answered to a signed-in user or token:
+one event per request). Within a request, `record()` takes who and from where from the request
+being served.
 
 The one-command demo runs on SQLite, which has no triggers: it keeps no trail of changes.
 """
@@ -23,8 +28,11 @@ from __future__ import annotations
 import logging
 import uuid
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import connection, connections
+
+from institutes.network import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +47,7 @@ IGNORED_COLUMNS = [
     "progress_total",
     "last_used_at",
     "last_login",
+    "session_epoch",  # raised by a trigger when a membership ends: that change is the event
 ]
 SECRET_COLUMNS = ["password", "token_hash"]
 _WRITES = ("INSERT", "UPDATE", "DELETE", "COPY", "MERGE")
@@ -48,7 +57,7 @@ SETTINGS = ("actor_id", "actor_kind", "token_id", "ip", "request_id", "source")
 FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION concord_audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  old_j jsonb; new_j jsonb; diff jsonb := '{}'::jsonb; k text; obj text; proj bigint;
+  old_j jsonb; new_j jsonb; row_j jsonb; diff jsonb := '{}'::jsonb; k text; obj text; proj bigint;
   ignored text[] := %(ignored)s;
   secret text[] := %(secret)s;
 BEGIN
@@ -69,10 +78,28 @@ BEGIN
     IF diff ? k THEN diff := jsonb_set(diff, ARRAY[k], '"(redacted)"'::jsonb); END IF;
   END LOOP;
   obj := coalesce(new_j ->> 'id', old_j ->> 'id', '');
+  row_j := coalesce(new_j, old_j);
   IF TG_TABLE_NAME = 'evaluations_evaluationproject' THEN
     proj := nullif(obj, '')::bigint;
   ELSE
-    proj := (coalesce(new_j, old_j) ->> 'project_id')::bigint;
+    proj := (row_j ->> 'project_id')::bigint;
+  END IF;
+  -- Rows under a run, job, finding or workstream name their project through it, so that a
+  -- project's trail (and the embargo on its results' events) covers them too.
+  IF proj IS NULL AND left(TG_TABLE_NAME, 12) = 'evaluations_' THEN
+    IF (row_j ->> 'run_id') IS NOT NULL THEN
+      SELECT project_id INTO proj FROM evaluations_evaluationrun WHERE id = (row_j ->> 'run_id')::bigint;
+    ELSIF (row_j ->> 'job_id') IS NOT NULL THEN
+      SELECT project_id INTO proj FROM evaluations_evaluationjob WHERE id = (row_j ->> 'job_id')::bigint;
+    ELSIF (row_j ->> 'finding_id') IS NOT NULL THEN
+      SELECT project_id INTO proj FROM evaluations_finding WHERE id = (row_j ->> 'finding_id')::bigint;
+    ELSIF (row_j ->> 'workstream_id') IS NOT NULL THEN
+      SELECT project_id INTO proj FROM evaluations_workstream WHERE id = (row_j ->> 'workstream_id')::bigint;
+    ELSIF TG_TABLE_NAME = 'evaluations_samplereview' THEN
+      SELECT r.project_id INTO proj FROM evaluations_sampleresult s
+        JOIN evaluations_evaluationrun r ON r.id = s.run_id
+        WHERE s.id = (row_j ->> 'sample_id')::bigint;
+    END IF;
   END IF;
   INSERT INTO institutes_auditevent
     (at, actor_id, actor_kind, token_id, ip, request_id, source, action, "table", object_id, project_id, changes)
@@ -158,8 +185,12 @@ def acting_as(**values):
         clear_context()
 
 
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
+# The request being served in this thread (or task), for events recorded below it.
+_current_request: ContextVar = ContextVar("concord_current_request", default=None)
+
+
+def current_request():
+    return _current_request.get()
 
 
 def request_actor(request) -> dict:
@@ -197,6 +228,30 @@ class _WriteMarker:
         return execute(sql, params, many, context)
 
 
+# Statuses that refuse a signed-in user. A 404 counts only on a route that exists: the access
+# policy answers "not yours" with 404 (and on purpose the same as "does not exist").
+DENIED_STATUSES = (403, 404)
+UNRECORDED_ROUTES = {"api-not-found"}
+
+
+def _record_denied(request, response) -> None:
+    if response.status_code not in DENIED_STATUSES or request.method in ("HEAD", "OPTIONS"):
+        return
+    user = getattr(request, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return  # anonymous refusals are the login page's business (and a scanner's noise)
+    match = getattr(request, "resolver_match", None)
+    if response.status_code == 404 and (match is None or match.url_name in UNRECORDED_ROUTES):
+        return
+    record(
+        "access_denied",
+        request=request,
+        status=response.status_code,
+        view=match.view_name if match else "",
+        kwargs={k: str(v)[:100] for k, v in (match.kwargs if match else {}).items()},
+    )
+
+
 class AuditMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -205,6 +260,16 @@ class AuditMiddleware:
         request.concord_request_id = (
             request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
         )
+        token = _current_request.set(request)
+        try:
+            response = self._serve(request)
+            _record_denied(request, response)
+        finally:
+            _current_request.reset(token)
+        response["X-Request-ID"] = request.concord_request_id
+        return response
+
+    def _serve(self, request):
         if connection.vendor != "postgresql":
             return self.get_response(request)
         marker = _WriteMarker(request)
@@ -218,7 +283,6 @@ class AuditMiddleware:
                     cursor.execute(sql, params)
             except Exception:  # the connection may be closed already; a new one starts clean
                 logger.debug("could not reset audit context", exc_info=True)
-        response["X-Request-ID"] = request.concord_request_id
         return response
 
 
@@ -232,9 +296,12 @@ def record(
     object_id="",
     **details,
 ) -> None:
-    """Write a security event (login, failed login, token issued, denied access, export, ...)."""
+    """Write a security event (login, failed login, token issued, denied access, export, ...).
+    Who and from where: `request` (or the request being served), else the system; `user` names
+    the person when the request does not (a login, a token issued by a programme manager)."""
     from institutes.models import AuditEvent
 
+    request = request if request is not None else current_request()
     values = request_actor(request) if request is not None else {"actor_kind": "system"}
     if user is not None and getattr(user, "pk", None) is not None:
         values["actor_id"] = user.pk
@@ -253,3 +320,38 @@ def record(
         project_id=project_id,
         changes=details,
     )
+
+
+def record_export(request, *, project_id, what: str, fmt: str = "", **details) -> None:
+    """An export left Concord (a CSV/JSON download, a log file): who took what, from where."""
+    record(
+        "export",
+        request=request,
+        project_id=project_id,
+        table="evaluations_evaluationproject",
+        object_id=project_id,
+        what=what,
+        format=fmt,
+        query=request.GET.urlencode()[:200],
+        **details,
+    )
+
+
+def note_embargoed_read(user, project_ids) -> None:
+    """Record that `user` was given results of these embargoed projects, once per project and
+    request (institutes.access calls this whenever it grants them). Outside a request (workers,
+    commands) nobody reads: nothing is recorded."""
+    request = current_request()
+    if request is None or not project_ids:
+        return
+    noted = request.__dict__.setdefault("_concord_embargo_noted", set())
+    for project_id in sorted(set(project_ids) - noted):
+        noted.add(project_id)
+        record(
+            "embargoed_read",
+            request=request,
+            user=user,
+            project_id=project_id,
+            table="evaluations_evaluationproject",
+            object_id=project_id,
+        )

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -31,6 +32,11 @@ class Institute(models.Model):
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 country code, e.g. GB.")
     website = models.URLField(blank=True)
     is_active = models.BooleanField(default=True)
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Members must sign in with a second factor (an authenticator app) everywhere. "
+        "Programme managers and the admin always need one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,6 +58,12 @@ class User(AbstractUser):
         help_text="Platform-wide role: sees every project, registers institutes and staff.",
     )
     institutes = models.ManyToManyField(Institute, through="Membership", related_name="members")
+    session_epoch = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised (by database triggers, institutes.sessions) when a membership ends or "
+        "the account is disabled or loses a platform role: every session signed in before ends.",
+    )
 
     class Meta:
         ordering = ["username"]
@@ -59,6 +71,17 @@ class User(AbstractUser):
     def __str__(self) -> str:
         full = self.get_full_name()
         return f"{full} ({self.username})" if full else self.username
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django checks this hash, stored in the session at sign-in, on every request: a session
+        # signed in before the password changed or the epoch was raised no longer matches and is
+        # ended (flushed, the user anonymous) at once.
+        return salted_hmac(
+            "institutes.User.session_auth_hash",
+            f"{self.password}|{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     @property
     def display_name(self) -> str:

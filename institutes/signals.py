@@ -1,25 +1,30 @@
-"""Hooks that keep the audit trail complete: security events from Django's auth signals, the
-worker's identity in Celery tasks, and the database triggers after each migrate."""
+"""Hooks that keep the audit trail complete: security events from Django's auth signals and
+django-axes' lockouts, the worker's identity in Celery tasks, and the database triggers (audit,
+sessions) after each migrate."""
 
 from __future__ import annotations
 
+from axes.signals import user_locked_out
 from celery.signals import task_postrun, task_prerun
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from institutes import audit
+from institutes import audit, sessions
 
 
 @receiver(post_migrate)
 def install_audit_triggers(sender, using="default", **kwargs):
     if sender.label == "institutes" or sender.label in audit.AUDITED_APPS:
         audit.install_triggers(using)
+        sessions.install_triggers(using)
 
 
 @receiver(user_logged_in)
 def on_login(sender, request, user, **kwargs):
     audit.record("login", request=request, user=user, table="institutes_user", object_id=user.pk)
+    if request is not None and hasattr(request, "session"):
+        sessions.start(request.session)  # the idle and absolute limits count from here
 
 
 @receiver(user_logged_out)
@@ -34,6 +39,16 @@ def on_logout(sender, request, user, **kwargs):
 def on_login_failed(sender, credentials, request=None, **kwargs):
     audit.record(
         "login_failed", request=request, username=str(credentials.get("username", ""))[:150]
+    )
+
+
+@receiver(user_locked_out)
+def on_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    audit.record(
+        "lockout",
+        request=request,
+        username=str(username or "")[:150],
+        locked_ip=ip_address or "",
     )
 
 

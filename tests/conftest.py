@@ -52,3 +52,24 @@ def charlie(institute_c):
 @pytest.fixture
 def pm(db):
     return UserFactory(username="pm", is_programme_manager=True, is_staff=True)
+
+
+@pytest.fixture
+def verify_second_factor():
+    """For tests that turn the second factor on (settings.CONCORD_REQUIRE_OTP = True; the suite
+    runs with it off): `verify_second_factor(client, user)` after `client.force_login(user)` marks
+    the session as having passed it, with a confirmed authenticator device of the user's."""
+
+    def verify(client, user):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return device
+
+    return verify

@@ -27,7 +27,7 @@ from evaluations.models import Deviation, EvaluationRun, SampleResult, SampleRev
 from evaluations.selectors_jobs import metric_ci95, run_for, run_samples
 from evaluations.services import reviews as review_services
 from evaluations.views._helpers import project_view
-from institutes import access
+from institutes import access, audit
 
 SAMPLES_PER_PAGE = 50
 RUNS_PER_PAGE = 50
@@ -149,6 +149,7 @@ def run_log(request, run_id: int):
         handle = transcripts.open_log_file(run)
     except FileNotFoundError as exc:
         raise Http404("The log file of this run is not available.") from exc
+    audit.record_export(request, project_id=run.project_id, run=run.pk, what="log")
     return FileResponse(
         handle,
         as_attachment=True,
@@ -160,6 +161,7 @@ def run_log(request, run_id: int):
 @login_required
 def run_samples_export(request, run_id: int, fmt: str):
     run = run_for(request.user, run_id)
+    audit.record_export(request, project_id=run.project_id, run=run.pk, what="samples", fmt=fmt)
     return exports.samples_csv(run) if fmt == "csv" else exports.samples_json(run)
 
 
@@ -343,6 +345,7 @@ def project_results_export(request, project, fmt: str):
     institutes = _participating(project)
     _form, chosen = _institute_filter(request, institutes)
     matrix = build_matrix(project, institute=chosen)
+    audit.record_export(request, project_id=project.pk, what="results", fmt=fmt)
     return exports.matrix_csv(matrix) if fmt == "csv" else exports.matrix_json(matrix)
 
 

@@ -1,5 +1,24 @@
-"""Pages of this app."""
+"""Pages of this app: the health check, sign-in (lockout, second factor) and a project's audit
+trail."""
 
+from institutes.views.accounts import (
+    locked_out,
+    login,
+    two_factor,
+    two_factor_recovery,
+    two_factor_setup,
+    two_factor_verify,
+)
+from institutes.views.audit import project_audit
 from institutes.views.health import healthz
 
-__all__ = ["healthz"]
+__all__ = [
+    "healthz",
+    "locked_out",
+    "login",
+    "project_audit",
+    "two_factor",
+    "two_factor_recovery",
+    "two_factor_setup",
+    "two_factor_verify",
+]

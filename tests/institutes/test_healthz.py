@@ -20,10 +20,10 @@ def test_healthz_is_503_when_the_broker_is_down(client, db, settings):
 
 
 def test_healthz_is_503_when_the_database_is_down(client, db, monkeypatch):
-    from institutes import views
+    from institutes.views import health
 
     monkeypatch.setattr(
-        views, "database_status", lambda connection: {"ok": False, "error": "OperationalError"}
+        health, "database_status", lambda connection: {"ok": False, "error": "OperationalError"}
     )
     response = client.get("/healthz")
     assert response.status_code == 503

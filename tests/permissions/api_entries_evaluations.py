@@ -101,6 +101,8 @@ api_register(
     "project-adopt",
     kwargs=project,
     post=manage(201),
+    # The version is of a guideline of A's alone: to dan (at B) it does not exist (400).
+    partner={"POST": 400},
     data=lambda w: {"version": w.adoptable.pk},
 )
 

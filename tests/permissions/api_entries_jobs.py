@@ -73,6 +73,8 @@ api_register(
     "job-list",
     get=api_everyone(200),
     post=api_answers(outsider=400, viewer=403, evaluator=201, lead=201, pm=201),
+    # dan (evaluator at the partner institute B) does not act for A, which the data names.
+    partner={"POST": 403},
     data=lambda w: {
         "project": w.project.slug,
         "task": _jobs_world(w)["task"].slug,
@@ -82,8 +84,19 @@ api_register(
     },
 )
 api_register("job-detail", kwargs=lambda w: {"pk": _jobs_world(w)["queued"].pk}, get=read())
-api_register("job-cancel", kwargs=lambda w: {"pk": _jobs_world(w)["queued"].pk}, post=act())
-api_register("job-retry", kwargs=lambda w: {"pk": _jobs_world(w)["failed"].pk}, post=act(201))
+# A's jobs: cancelled or retried by A's evaluators and the project's leads, not by B's evaluators.
+api_register(
+    "job-cancel",
+    kwargs=lambda w: {"pk": _jobs_world(w)["queued"].pk},
+    post=act(),
+    partner={"POST": 403},
+)
+api_register(
+    "job-retry",
+    kwargs=lambda w: {"pk": _jobs_world(w)["failed"].pk},
+    post=act(201),
+    partner={"POST": 403},
+)
 
 # --- runs ----------------------------------------------------------------------------------
 api_register("run-list", get=api_everyone(200))

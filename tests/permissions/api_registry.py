@@ -9,7 +9,12 @@ and the viewsets' method maps, and fails on a route or method without one).
 
 Entries live in modules named `api_entries_<area>.py` beside this file, imported automatically.
 The roles and the world are the page matrix's (registry.ROLES, conftest.world). Besides the six
-roles, every write is also sent with the lead's *read-scope* token, which must get 403.
+roles, every check is also sent with two more credentials (issue 9):
+  partner  a write token of dan, evaluator at institute B (the project's partner institute): he
+           gets what `evaluator` gets, unless the entry says otherwise with
+           `partner={"POST": 403}` (e.g. acting for institute A, which is not his);
+  revoked  the lead's token after it was revoked: 401 on every route;
+and every write with the lead's *read-scope* token, which must get 403.
 """
 
 from __future__ import annotations
@@ -36,6 +41,16 @@ class ApiCheck:
     method: str
     expect: dict[str, Expect]
     data: Builder | None = None  # world -> JSON body (writes) or query dict (GET)
+    partner: Expect | None = None  # the partner token's answer, when not the evaluator's
+
+    def expected(self, who: str) -> Expect:
+        if who == "partner":
+            return self.expect["evaluator"] if self.partner is None else self.partner
+        if who == "revoked":
+            return 401
+        if who == "lead_read_token":
+            return 403  # refused before the view looks at the object or the body
+        return self.expect[who]
 
 
 @dataclass(frozen=True)
@@ -90,9 +105,11 @@ def api_register(
     delete: dict[str, Expect] | None = None,
     query: Builder | None = None,
     data: Builder | None = None,
+    partner: dict[str, Expect] | None = None,
 ) -> ApiEntry:
     """Register the answers for one API route: `get`/`post`/`put`/`patch`/`delete` map each role to an
-    HTTP status. `data`: world -> JSON body for the writes; `query`: world -> GET query."""
+    HTTP status. `data`: world -> JSON body for the writes; `query`: world -> GET query;
+    `partner`: method -> the partner token's answer where it is not the evaluator's."""
     if name in API_REGISTRY:
         raise ValueError(f"{name} is registered twice ({API_REGISTRY[name].module}).")
     checks = []
@@ -102,9 +119,18 @@ def api_register(
             continue
         if set(expect) != set(ROLES):
             raise ValueError(f"{name} {method}: give an answer for each of {ROLES}.")
-        checks.append(ApiCheck(method, expect, query if method == "GET" else data))
+        checks.append(
+            ApiCheck(
+                method,
+                expect,
+                query if method == "GET" else data,
+                partner=(partner or {}).get(method),
+            )
+        )
     if not checks:
         raise ValueError(f"{name}: give at least one method.")
+    if set(partner or {}) - {check.method for check in checks}:
+        raise ValueError(f"{name}: partner= names a method the entry does not check.")
     import inspect
 
     caller = inspect.stack()[1].frame.f_globals.get("__name__", "")

@@ -10,7 +10,9 @@ from django.db import transaction
 from django.urls import URLPattern, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from institutes.services import token_create
+from institutes.models import Membership, Role
+from institutes.services import token_create, token_revoke
+from tests.factories import UserFactory
 from tests.permissions.api_registry import API_PENDING_OTHER_MODULES, API_REGISTRY, load_api_entries
 from tests.permissions.registry import ROLES
 from tests.permissions.routes import iter_routes
@@ -81,18 +83,27 @@ def test_every_api_route_and_method_has_an_entry():
 
 @pytest.fixture
 def clients(world):
-    """One API client per role, each with a write-scope token; plus the lead's read token."""
+    """One API client per role, each with a write-scope token; the lead's read token; a token of
+    dan, evaluator at the partner institute B; and a revoked token of the lead's."""
     made = {"anonymous": APIClient()}
     for role in ROLES:
         user = world.users[role]
         if user is not None:
             made[role] = _bearer(user, "write")
     made["lead_read_token"] = _bearer(world.users["lead"], "read")
+    dan = UserFactory(username="dan")
+    Membership.objects.get_or_create(
+        user=dan, institute=world.institute_b, defaults={"role": Role.EVALUATOR}
+    )
+    made["partner"] = _bearer(dan, "write")
+    made["revoked"] = _bearer(world.users["lead"], "write", revoke=True)
     return made
 
 
-def _bearer(user, scope: str) -> APIClient:
-    _, raw = token_create(user=user, name=f"matrix {scope}", scope=scope, expires_in_days=1)
+def _bearer(user, scope: str, *, revoke: bool = False) -> APIClient:
+    token, raw = token_create(user=user, name=f"matrix {scope}", scope=scope, expires_in_days=1)
+    if revoke:
+        token_revoke(token=token, by=user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
@@ -115,10 +126,12 @@ def test_api_route_answers_each_role_as_expected(name, world, clients):
     wrong = []
     for check in entry.checks:
         data = check.data(world) if check.data else None
-        asked = [*ROLES, "lead_read_token"] if check.method != "GET" else list(ROLES)
-        for who in asked:
-            # A read token is refused before the view looks at the object or the body.
-            expect = 403 if who == "lead_read_token" else check.expect[who]
+        asked = [*ROLES, "partner", "revoked"]
+        if check.method != "GET":
+            asked.append("lead_read_token")
+        # (A caller with clients of its own may leave the extra credentials out.)
+        for who in (who for who in asked if who in clients):
+            expect = check.expected(who)
             # Each request sees the same world: whatever it changes is rolled back.
             with transaction.atomic():
                 response = _request(clients[who], check.method, url, data)

@@ -9,16 +9,99 @@ tokens.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
+from evaluations.models import Domain, EvaluationJob, Finding, Guideline, Participation, Workstream
+from institutes.models import Membership, Role
 from institutes.services import token_create
-from tests.factories import UserFactory
+from tests.evaluations.factories_results import (
+    AISystemFactory,
+    EvaluationProjectFactory,
+    ParticipationFactory,
+    ProjectSystemFactory,
+    add_samples,
+)
+from tests.evaluations.results_world import make_run
+from tests.exchanges.factories import ExchangeFactory
+from tests.factories import InstituteFactory, UserFactory, member
 from tests.permissions import conftest as permissions_conftest
 
 FEED_TOKEN = "security-feed-token-0123456789"
+# The figures the security tests print, repeated at the end of the run (docs/security.md).
+FIGURES: list[str] = []
+
+
+def figure(text: str) -> None:
+    FIGURES.append(text)
+    print(text)
+
+
+def pytest_terminal_summary(terminalreporter):
+    for text in FIGURES:
+        terminalreporter.write_line(f"security: {text}")
+
+
 world = permissions_conftest.world  # the matrix's world, as a fixture of these tests too
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# Variables of the test run that must not leak into a probe of production settings.
+TEST_ONLY_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "SECURE_SSL_REDIRECT",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "CONCORD_REQUIRE_OTP",
+    "CONCORD_TRUSTED_PROXY_COUNT",
+}
+
+
+def production_env(**extra: str) -> dict[str, str]:
+    """The environment of a production process: DEBUG off, no .env, the test database."""
+    env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_VARIABLES}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": "k3y-" + "z9" * 30,
+            "ALLOWED_HOSTS": "concord.example.org",
+            "DATABASE_URL": os.environ.get(
+                "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/concord"
+            ),
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def settings_probe(expressions: dict[str, str], **env: str) -> dict:
+    """Evaluate `settings.<expression>` in a fresh process with production settings (run from
+    a folder without a .env)."""
+    code = (
+        f"import sys, json, django; sys.path.insert(0, {str(ROOT)!r}); django.setup(); "
+        "from django.conf import settings; "
+        f"print(json.dumps({{k: eval(v) for k, v in {expressions!r}.items()}}, default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=production_env(**env),
+        capture_output=True,
+        text=True,
+        cwd="/",
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def bearer(user, scope: str = "write") -> APIClient:
@@ -60,3 +143,74 @@ def security_world(world, nobody, institute_b):
         }
     )
     return world
+
+
+FOREIGN = "FOREIGN"
+
+
+@pytest.fixture
+def two_worlds(security_world):
+    """Beside A's projects, project `foreign`: led by C (charlie) with D as partner, with a
+    system, a run and its samples, a failed job, a finding, a workstream, a guideline of C and an
+    exchange from D to C, each with FOREIGN in its text. dan: an evaluator at B (a partner of A's
+    projects)."""
+    w = security_world
+    institute_d = InstituteFactory(code="inst-d", name="Institute D", country="FR")
+    dmitri = member("dmitri", institute_d, Role.EVALUATOR)
+    dan = UserFactory(username="dan")
+    Membership.objects.get_or_create(
+        user=dan, institute=w.institute_b, defaults={"role": Role.EVALUATOR}
+    )
+    project = EvaluationProjectFactory(
+        slug="foreign", title=f"{FOREIGN} joint study", description=f"{FOREIGN} description"
+    )
+    ParticipationFactory(project=project, institute=w.institute_c, role=Participation.Role.LEAD)
+    ParticipationFactory(project=project, institute=institute_d)
+    system = AISystemFactory(developer=f"{FOREIGN} Lab", name=f"{FOREIGN}-Zeta")
+    ProjectSystemFactory(project=project, system=system)
+    run = make_run(project, w.rw.qa, system, w.institute_c, [1, 0], inspect_task=f"{FOREIGN}-task")
+    add_samples(run, {f"{FOREIGN}-sample": 1.0}, input=f"{FOREIGN} input")
+    job = EvaluationJob.objects.create(
+        project=project,
+        task=w.rw.qa,
+        system=system,
+        institute=w.institute_c,
+        status=EvaluationJob.Status.FAILED,
+        error=f"{FOREIGN} error",
+    )
+    finding = Finding.objects.create(
+        project=project, title=f"{FOREIGN} finding", body=f"{FOREIGN} body"
+    )
+    Workstream.objects.create(
+        project=project,
+        domain=Domain.objects.get(slug="cyber"),
+        lead_institute=w.institute_c,
+        description=f"{FOREIGN} workstream",
+    )
+    guideline = Guideline.objects.create(
+        code="foreign-protocol", title=f"{FOREIGN} protocol", owner_institute=w.institute_c
+    )
+    guideline.required_institutes.add(w.institute_c)
+    exchange = ExchangeFactory(
+        person=dmitri,
+        home_institute=institute_d,
+        host_institute=w.institute_c,
+        role_title=f"{FOREIGN} secondment",
+        objectives=f"{FOREIGN} objectives",
+        proposed_by=w.users["outsider"],
+    )
+    w.extra.update(
+        {
+            "dan": dan,
+            "foreign": {
+                "project": project,
+                "system": system,
+                "run": run,
+                "job": job,
+                "finding": finding,
+                "guideline": guideline,
+                "exchange": exchange,
+            },
+        }
+    )
+    return w

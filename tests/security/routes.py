@@ -51,8 +51,8 @@ class Route:
     def methods(self) -> list[str]:
         """The HTTP methods the view answers (function views: GET and POST)."""
         actions = getattr(self.callback, "actions", None)
-        if actions:
-            return sorted(m.upper() for m in actions)
+        if actions:  # HEAD answers as GET does; OPTIONS is requested on its own
+            return sorted(m.upper() for m in actions if m.upper() not in SKIPPED_METHODS)
         view_class = getattr(self.callback, "view_class", None)
         if view_class is not None:
             return sorted(

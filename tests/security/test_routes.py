@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 
 from config.api.permissions import DenyAll
 from config.api_urls import router
-from tests.security.conftest import bearer
+from tests.security.conftest import bearer, figure
 from tests.security.routes import Route, admin_models, all_routes, route_url
 
 # Answered to anyone, signed in or not.
@@ -178,7 +178,7 @@ def test_every_route_refuses_anonymous_users_and_users_without_a_grant(security_
         if f"admin:{name}_changelist" not in changelists:
             unclassified.append(f"  ModelAdmin {name}: no changelist route")
 
-    print(
+    figure(
         f"{len(routes)} routes, {len(unclassified)} unclassified, "
         f"{len(anonymous_2xx)} anonymous 2xx "
         f"({len(actions)} DRF actions, {len(admin.site._registry)} ModelAdmins, "

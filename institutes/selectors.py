@@ -1,0 +1,50 @@
+"""Reads of this app, already scoped to the user through institutes.access."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from institutes import access
+from institutes.models import AuditEvent
+
+# Tables whose rows are results: under an embargo, their events stay with the participants like
+# the rows themselves (the trail records the changed values: scores, findings' text).
+RESULT_TABLES = frozenset(
+    {
+        "evaluations_evaluationrun",
+        "evaluations_runscore",
+        "evaluations_sampleresult",
+        "evaluations_samplereview",
+        "evaluations_deviation",
+        "evaluations_finding",
+        "evaluations_finding_runs",
+    }
+)
+
+
+def audit_events_for(user) -> QuerySet[AuditEvent]:
+    """The whole trail, for programme managers (nobody else): everything but the results'
+    events of embargoed projects they do not take part in."""
+    from evaluations.models import EvaluationProject
+
+    if not access.is_programme_manager(user):
+        return AuditEvent.objects.none()
+    hidden = EvaluationProject.objects.filter(embargo_until__gt=timezone.now()).exclude(
+        pk__in=list(access.project_ranks(user))
+    )
+    return AuditEvent.objects.exclude(
+        Q(table__in=RESULT_TABLES) & Q(project_id__in=hidden.values("pk"))
+    )
+
+
+def project_audit_events(user, project, *, action: str = "") -> QuerySet[AuditEvent]:
+    """A project's trail, newest first: every recorded change of a row that names the project
+    and its security events (exports, embargoed reads, denied access...). Results' events only
+    for those who may see the project's results."""
+    qs = AuditEvent.objects.filter(project_id=project.pk).select_related("actor")
+    if not access.can_see_results(user, project):
+        qs = qs.exclude(table__in=RESULT_TABLES)
+    if action:
+        qs = qs.filter(action=action)
+    return qs.order_by("-at", "-id")

@@ -1,0 +1,344 @@
+"""Object-level matrix: two institutes' worlds side by side, and nothing of one in the other's
+answers.
+
+The matrix world (tests/permissions: projects `frontier` and `results-perm`, led by A with B as
+partner) gets a second world next to it: project `foreign`, led by C (charlie) with D as partner,
+with a system, a finding, a workstream, a job, a run and its samples, a guideline and an
+exchange, every one with FOREIGN in its text. Then every GET route of both permission matrices
+(the API's lists, details, nested routes, search; the pages, exports included) is requested as
+each kind of user, and every answer is searched:
+
+- for A's and B's people (viewer, evaluator, lead, and the partner token of dan at B): no FOREIGN
+  text, no id of a foreign object in any API list, and 404 (never 2xx) for every route that names
+  a foreign object;
+- for charlie (who takes part in `foreign` only): nothing of A's projects, by id and by text;
+- under an embargo on A's projects, for the programme manager (who takes part in none): no run,
+  sample or finding of them, by id and by text (EMBARGOED), while participants still see them.
+
+Status codes per role and route are the matrices' business (test_matrix.py, test_api_matrix.py,
+which also send a revoked token and a read-scope token); this test is about what is inside.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from evaluations.models import (
+    AISystem,
+    EvaluationJob,
+    EvaluationProject,
+    EvaluationRun,
+    Finding,
+    Guideline,
+    SampleResult,
+)
+from exchanges.models import Exchange
+from institutes.services import token_create, token_revoke
+from tests.evaluations.factories_results import add_samples
+from tests.permissions.api_registry import API_REGISTRY, load_api_entries
+from tests.permissions.registry import LOGIN, REGISTRY
+from tests.permissions.routes import load_entries
+from tests.security.conftest import FOREIGN, bearer, figure
+
+load_entries()
+load_api_entries()
+EMBARGOED = "EMBARGOED"
+A_SIDE = ("viewer", "evaluator", "lead", "partner")
+
+# API list routes and the model of their items (a new list route must be added here).
+LIST_MODELS = {
+    "project-list": EvaluationProject,
+    "system-list": AISystem,
+    "guideline-list": Guideline,
+    "finding-list": Finding,
+    "job-list": EvaluationJob,
+    "run-list": EvaluationRun,
+    "run-sample-list": SampleResult,
+    "exchange-list": Exchange,
+    "institute-list": None,  # the directory: everyone's
+    "task-list": None,  # the shared registry
+    "guideline-versions": None,  # of a guideline the user sees
+    "run-import-list": None,  # POST only
+}
+
+
+def foreign_ids(w) -> dict[type, set[int]]:
+    f = w.foreign
+    return {
+        EvaluationProject: {f["project"].pk},
+        AISystem: {f["system"].pk},
+        EvaluationRun: {f["run"].pk},
+        SampleResult: set(f["run"].samples.values_list("pk", flat=True)),
+        EvaluationJob: {f["job"].pk},
+        Finding: {f["finding"].pk},
+        Guideline: {f["guideline"].pk},
+        Exchange: {f["exchange"].pk},
+    }
+
+
+def a_side_ids(w) -> dict[type, set[int]]:
+    """Everything charlie must not see: all but the foreign world and what is shared."""
+    foreign = foreign_ids(w)
+    unlinked = AISystem.objects.filter(project_systems__isnull=True)
+    return {
+        EvaluationProject: set(EvaluationProject.objects.values_list("pk", flat=True))
+        - foreign[EvaluationProject],
+        AISystem: set(AISystem.objects.exclude(pk__in=unlinked).values_list("pk", flat=True))
+        - foreign[AISystem],
+        EvaluationRun: set(EvaluationRun.objects.values_list("pk", flat=True))
+        - foreign[EvaluationRun],
+        EvaluationJob: set(EvaluationJob.objects.values_list("pk", flat=True))
+        - foreign[EvaluationJob],
+        Finding: set(Finding.objects.values_list("pk", flat=True)) - foreign[Finding],
+        Guideline: set(Guideline.objects.values_list("pk", flat=True)) - foreign[Guideline],
+        Exchange: set(Exchange.objects.values_list("pk", flat=True)) - foreign[Exchange],
+    }
+
+
+A_SIDE_TEXT = ["Pre-deployment evaluation of Frontier-1", "Solves hard CTFs", "Bio protocol"]
+
+
+def embargoed_ids(projects) -> dict[type, set[int]]:
+    return {
+        EvaluationRun: set(
+            EvaluationRun.objects.filter(project__in=projects).values_list("pk", flat=True)
+        ),
+        SampleResult: set(
+            SampleResult.objects.filter(run__project__in=projects).values_list("pk", flat=True)
+        ),
+        Finding: set(Finding.objects.filter(project__in=projects).values_list("pk", flat=True)),
+    }
+
+
+# --- requesting every GET route --------------------------------------------------------------
+
+
+def api_requests(w) -> list[tuple[str, str, dict | None]]:
+    """(route name, url, query) for every API GET check, and each list searched and paged."""
+    found = []
+    for name, entry in sorted(API_REGISTRY.items()):
+        for check in entry.checks:
+            if check.method != "GET":
+                continue
+            url = reverse(name, kwargs=entry.kwargs(w) if entry.kwargs else None)
+            found.append((name, url, check.data(w) if check.data else None))
+            if name.endswith("-list") and not entry.kwargs:
+                found.append((name, url, {"page_size": 500}))
+                for text in (FOREIGN, EMBARGOED, "Frontier"):
+                    found.append((name, url, {"search": text}))
+    return found
+
+
+def foreign_object_requests(w) -> list[str]:
+    """Addresses that name a foreign object (A's people must get 404 from each)."""
+    f = w.foreign
+    slug, run = f["project"].slug, f["run"].pk
+    sample = f["run"].samples.first().pk
+    return [
+        f"/api/v1/projects/{slug}/",
+        f"/api/v1/systems/{f['system'].pk}/",
+        f"/api/v1/findings/{f['finding'].pk}/",
+        f"/api/v1/jobs/{f['job'].pk}/",
+        f"/api/v1/runs/{run}/",
+        f"/api/v1/runs/{run}/samples/",
+        f"/api/v1/runs/{run}/samples/{sample}/",
+        f"/api/v1/guidelines/{f['guideline'].code}/",
+        f"/api/v1/guidelines/{f['guideline'].code}/versions/",
+        f"/api/v1/exchanges/{f['exchange'].pk}/",
+        reverse("evaluations:project_detail", kwargs={"slug": slug}),
+        reverse("results:project_results", kwargs={"slug": slug}),
+        reverse("results:project_runs", kwargs={"slug": slug}),
+        reverse("results:results_csv", kwargs={"slug": slug}),
+        reverse("results:results_json", kwargs={"slug": slug}),
+        reverse("results:run_detail", kwargs={"run_id": run}),
+        reverse("results:run_samples_csv", kwargs={"run_id": run}),
+        reverse("results:run_samples_json", kwargs={"run_id": run}),
+        reverse("results:sample_detail", kwargs={"run_id": run, "sample_pk": sample}),
+        reverse("results:job_detail", kwargs={"job_id": f["job"].pk}),
+        reverse("results:run_compare") + f"?a={run}&b={w.rw.run_a.pk}",
+        reverse("evaluations:guideline_detail", kwargs={"code": f["guideline"].code}),
+        reverse("exchanges:detail", kwargs={"pk": f["exchange"].pk}),
+        reverse("project_audit", kwargs={"slug": slug}),
+    ]
+
+
+def page_requests(w) -> list[tuple[str, str, dict | None]]:
+    found = []
+    for key, entry in sorted(REGISTRY.items()):
+        for check in entry.checks:
+            if check.method == "GET" and check.expect["viewer"] != LOGIN:
+                url = reverse(key, kwargs=entry.kwargs(w) if entry.kwargs else None)
+                found.append((key, url, check.query(w) if check.query else None))
+    return found
+
+
+def _ids_in_list(body) -> list[int]:
+    if isinstance(body, dict) and isinstance(body.get("results"), list):
+        return [item.get("id") for item in body["results"] if isinstance(item, dict)]
+    return []
+
+
+class Scan:
+    def __init__(self):
+        self.requests = 0
+        self.leaks: list[str] = []
+        self.foreign_ids = 0
+        self.unexpected_2xx = 0
+        self.seen_own = 0  # answers showing the user's own marked objects: the scan can see
+
+    def body(self, who, url, response, markers: list[str], own: list[str]) -> str:
+        self.requests += 1
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        text = raw.decode(errors="replace")
+        for marker in markers:
+            if marker in text:
+                self.leaks.append(f"  {who}: {url} shows {marker!r} ({response.status_code})")
+        self.seen_own += any(marker in text for marker in own)
+        return text
+
+    def list_ids(self, who, name, url, text, forbidden: dict[type, set[int]]) -> None:
+        if name not in LIST_MODELS:
+            self.leaks.append(f"  {name}: a list route this test does not know (LIST_MODELS)")
+            return
+        model = LIST_MODELS[name]
+        if model is None:
+            return
+        try:
+            ids = _ids_in_list(json.loads(text))
+        except ValueError:
+            return
+        bad = set(ids) & forbidden.get(model, set())
+        if bad:
+            self.foreign_ids += len(bad)
+            self.leaks.append(f"  {who}: {url} lists {model.__name__} {sorted(bad)}")
+
+
+def scan_as(w, who: str, user, scan: Scan, *, markers, own, forbidden, client) -> None:
+    api = bearer(user)
+    for name, url, query in api_requests(w):
+        response = api.get(url, query)
+        text = scan.body(who, f"{url}?{query or ''}", response, markers, own)
+        if name in LIST_MODELS or name.endswith("-list"):
+            scan.list_ids(who, name, url, text, forbidden)
+    client.force_login(user)
+    for _key, url, query in page_requests(w):
+        scan.body(who, url, client.get(url, query), markers, own)
+
+
+def test_nothing_of_another_institutes_project_reaches_anyone(two_worlds, client):
+    w = two_worlds
+    scan = Scan()
+    users = {**w.users, "partner": w.dan}
+    for who in A_SIDE:
+        scan_as(
+            w,
+            who,
+            users[who],
+            scan,
+            markers=[FOREIGN],
+            own=["Solves hard CTFs"],
+            forbidden=foreign_ids(w),
+            client=client,
+        )
+        api = bearer(users[who])
+        client.force_login(users[who])
+        for url in foreign_object_requests(w):
+            response = api.get(url) if url.startswith("/api/") else client.get(url)
+            scan.requests += 1
+            if 200 <= response.status_code < 300:
+                scan.unexpected_2xx += 1
+                scan.leaks.append(f"  {who}: {url} answered {response.status_code}")
+    scan_as(
+        w,
+        "outsider",
+        w.users["outsider"],
+        scan,
+        markers=A_SIDE_TEXT,
+        own=[FOREIGN],
+        forbidden=a_side_ids(w),
+        client=client,
+    )
+    figure(
+        f"object matrix: {scan.requests} requests as {len(A_SIDE) + 1} kinds of user, "
+        f"{scan.unexpected_2xx} unexpected 2xx, {scan.foreign_ids} foreign ids in lists, "
+        f"{len(scan.leaks)} leaks ({scan.seen_own} answers showed the user's own objects)"
+    )
+    assert scan.seen_own > 20, "the scan never saw the users' own objects: it cannot see leaks"
+    assert not scan.leaks, "\n".join(scan.leaks[:50])
+
+
+@pytest.fixture
+def embargoed(two_worlds):
+    w = two_worlds
+    until = timezone.now() + timedelta(days=30)
+    projects = [w.project, w.rw.project]
+    EvaluationProject.objects.filter(pk__in=[p.pk for p in projects]).update(embargo_until=until)
+    Finding.objects.create(project=w.project, title=f"{EMBARGOED} finding", body="Under embargo.")
+    add_samples(w.rw.run_a, {f"{EMBARGOED}-sample": 1.0}, input=f"{EMBARGOED} input")
+    EvaluationRun.objects.filter(pk=w.rw.run_a.pk).update(inspect_task=f"{EMBARGOED}-task")
+    return w, projects
+
+
+def test_under_an_embargo_a_programme_manager_outside_gets_no_results(embargoed, client):
+    w, projects = embargoed
+    scan = Scan()
+    scan_as(
+        w,
+        "pm",
+        w.users["pm"],
+        scan,
+        markers=[EMBARGOED],
+        own=["Pre-deployment evaluation of Frontier-1"],  # the project itself stays visible
+        forbidden=embargoed_ids(projects),
+        client=client,
+    )
+    participant = Scan()
+    scan_as(
+        w,
+        "viewer",
+        w.users["viewer"],
+        participant,
+        markers=[],
+        own=[EMBARGOED],
+        forbidden={},
+        client=client,
+    )
+    figure(
+        f"embargo: {scan.requests} requests as a programme manager outside, "
+        f"{len(scan.leaks)} embargoed fields or ids in answers "
+        f"({participant.seen_own} answers showed them to a participating viewer)"
+    )
+    assert participant.seen_own > 0, "participants must still see embargoed results"
+    assert not scan.leaks, "\n".join(scan.leaks[:50])
+
+
+def test_partner_tokens_see_the_joint_project_but_act_only_for_their_institute(two_worlds):
+    w = two_worlds
+    api = bearer(w.dan)
+    assert api.get(f"/api/v1/projects/{w.project.slug}/").status_code == 200
+    response = api.post(
+        "/api/v1/jobs/",
+        {
+            "project": w.project.slug,
+            "task": w.rw.qa.slug,
+            "system": w.target.pk,
+            "institute": w.institute_a.code,
+        },
+        format="json",
+    )
+    assert response.status_code == 403
+
+
+def test_a_revoked_token_is_refused_on_every_route(two_worlds):
+    token, raw = token_create(user=two_worlds.users["lead"], name="gone", expires_in_days=1)
+    token_revoke(token=token, by=None)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    statuses = {api.get(url, query).status_code for _n, url, query in api_requests(two_worlds)}
+    assert statuses == {401}
