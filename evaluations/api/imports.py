@@ -150,6 +150,7 @@ class RunImportViewSet(viewsets.GenericViewSet):
                 system=data.get("system"),
                 guideline_version=data.get("guideline_version"),
                 notes=data.get("notes", ""),
+                disposable=True,  # the upload's temporary file
             )
         except (LogReadError, LogRejected) as exc:
             raise _file_error(exc) from exc

@@ -38,6 +38,7 @@ import stat
 import struct
 import zipfile
 import zlib
+from array import array
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -114,54 +115,171 @@ def check_member_name(name: str, label: str) -> None:
         )
 
 
-def _scan_directory(handle: BinaryIO, label: str, limits: Limits) -> None:
-    """Walk the central directory's records without keeping them: count entries and bound the
-    directory before `zipfile` builds an object for each one."""
-    try:
-        endrec = zipfile._EndRecData(handle)  # type: ignore[attr-defined]  # stable since 2.x
-    except OSError:
-        endrec = None
-    if not endrec:
-        raise LogReadError(
-            f"{label} is damaged or truncated: it is not a readable ZIP archive "
-            "(no end-of-archive record)."
-        )
-    declared = endrec[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
-    if declared > limits.max_entries:
-        raise UnsafeInput(
-            f"{label} declares {declared:,} entries; at most {limits.max_entries:,} are accepted."
-        )
-    size_cd = endrec[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
-    offset_cd = endrec[zipfile._ECD_OFFSET]  # type: ignore[attr-defined]
-    if size_cd > MAX_DIRECTORY_BYTES:
-        raise UnsafeInput(f"{label} has an oversized directory ({_mib(size_cd)}).")
-    concat = endrec[zipfile._ECD_LOCATION] - size_cd - offset_cd  # type: ignore[attr-defined]
-    if endrec[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:  # type: ignore[attr-defined]
-        concat -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator  # type: ignore[attr-defined]
-    start = offset_cd + concat
-    if start < 0:
-        raise LogReadError(f"{label} is damaged: its directory is not where it says.")
-    handle.seek(start)
-    record_size = zipfile.sizeCentralDir  # type: ignore[attr-defined]
-    count = consumed = 0
-    while consumed < size_cd:
-        record = handle.read(record_size)
-        if len(record) != record_size:
-            raise LogReadError(f"{label} is damaged or truncated: its directory is cut short.")
-        fields = struct.unpack(zipfile.structCentralDir, record)  # type: ignore[attr-defined]
-        if fields[0] != zipfile.stringCentralDir:  # type: ignore[attr-defined]
-            raise LogReadError(f"{label} is damaged: its directory is unreadable.")
-        count += 1
-        if count > limits.max_entries:
-            raise UnsafeInput(
-                f"{label} holds more than {limits.max_entries:,} entries (it declares "
-                f"{declared:,}): refused."
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")  # a central directory record (zipfile's layout)
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # a local file header
+_CENTRAL_SIGNATURE = b"PK\x01\x02"
+_LOCAL_SIGNATURE = b"PK\x03\x04"
+_ZIP64_LIMIT = 0xFFFFFFFF
+
+
+@dataclass(frozen=True)
+class Member:
+    """One archive entry, as its directory record describes it."""
+
+    name: str
+    header_offset: int
+    compress_size: int
+    file_size: int
+    crc: int
+    method: int
+    flags: int
+
+    def is_dir(self) -> bool:
+        return self.name.endswith("/")
+
+
+def _zip64_sizes(extra: bytes, size: int, csize: int, offset: int) -> tuple[int, int, int]:
+    """The 64-bit values of the ZIP64 extra field, for the 32-bit ones set to 0xFFFFFFFF."""
+    position = 0
+    while position + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, position)
+        if tag == 0x0001:
+            data, cursor = extra[position + 4 : position + 4 + length], 0
+            values = []
+            for value in (size, csize, offset):
+                if value == _ZIP64_LIMIT:
+                    values.append(struct.unpack_from("<Q", data, cursor)[0])
+                    cursor += 8
+                else:
+                    values.append(value)
+            return values[0], values[1], values[2]
+        position += 4 + length
+    return size, csize, offset
+
+
+class _Directory:
+    """The archive's directory, walked record by record and checked as it goes, kept compactly
+    (a name and a few integers per entry: about 150 bytes, where zipfile keeps about 650)."""
+
+    def __init__(self, handle: BinaryIO, label: str, limits: Limits):
+        self.label, self.limits = label, limits
+        self.index: dict[str, int] = {}  # a rewritten member appears twice: the last one wins
+        self.offsets, self.compressed, self.sizes = array("Q"), array("Q"), array("Q")
+        self.crcs, self.methods, self.flags = array("L"), array("H"), array("H")
+        self._read(handle)
+
+    def _read(self, handle: BinaryIO) -> None:
+        label, limits = self.label, self.limits
+        try:
+            endrec = zipfile._EndRecData(handle)  # type: ignore[attr-defined]  # stable since 2.x
+        except OSError:
+            endrec = None
+        if not endrec:
+            raise LogReadError(
+                f"{label} is damaged or truncated: it is not a readable ZIP archive "
+                "(no end-of-archive record)."
             )
-        name_length, extra_length, comment_length = fields[12], fields[13], fields[14]
-        if name_length > MAX_NAME_BYTES:
-            raise UnsafeInput(f"{label} holds an entry name longer than {MAX_NAME_BYTES} bytes.")
-        handle.seek(name_length + extra_length + comment_length, io.SEEK_CUR)
-        consumed += record_size + name_length + extra_length + comment_length
+        declared = endrec[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
+        if declared > limits.max_entries:
+            raise UnsafeInput(
+                f"{label} declares {declared:,} entries; at most {limits.max_entries:,} are "
+                "accepted."
+            )
+        size_cd = endrec[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+        offset_cd = endrec[zipfile._ECD_OFFSET]  # type: ignore[attr-defined]
+        if size_cd > MAX_DIRECTORY_BYTES:
+            raise UnsafeInput(f"{label} has an oversized directory ({_mib(size_cd)}).")
+        # Bytes before the archive (a self-extracting stub, a concatenation) shift every offset.
+        concat = endrec[zipfile._ECD_LOCATION] - size_cd - offset_cd  # type: ignore[attr-defined]
+        if endrec[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:  # type: ignore[attr-defined]
+            concat -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator  # type: ignore[attr-defined]
+        if offset_cd + concat < 0 or concat < 0:
+            raise LogReadError(f"{label} is damaged: its directory is not where it says.")
+        handle.seek(offset_cd + concat)
+        count = consumed = total = 0
+        while consumed < size_cd:
+            record = handle.read(_CENTRAL.size)
+            if len(record) != _CENTRAL.size:
+                raise LogReadError(f"{label} is damaged or truncated: its directory is cut short.")
+            fields = _CENTRAL.unpack(record)
+            if fields[0] != _CENTRAL_SIGNATURE:
+                raise LogReadError(f"{label} is damaged: its directory is unreadable.")
+            count += 1
+            if count > limits.max_entries:
+                raise UnsafeInput(
+                    f"{label} holds more than {limits.max_entries:,} entries (it declares "
+                    f"{declared:,}): refused."
+                )
+            name_length, extra_length, comment_length = fields[12], fields[13], fields[14]
+            if name_length > MAX_NAME_BYTES:
+                raise UnsafeInput(
+                    f"{label} holds an entry name longer than {MAX_NAME_BYTES} bytes."
+                )
+            variable = handle.read(name_length + extra_length + comment_length)
+            if len(variable) != name_length + extra_length + comment_length:
+                raise LogReadError(f"{label} is damaged or truncated: its directory is cut short.")
+            consumed += _CENTRAL.size + len(variable)
+            flags, method = fields[5], fields[6]
+            try:
+                name = variable[:name_length].decode("utf-8" if flags & 0x800 else "cp437")
+                size, csize, offset = _zip64_sizes(
+                    variable[name_length : name_length + extra_length],
+                    fields[11],
+                    fields[10],
+                    fields[18],
+                )
+            except (UnicodeDecodeError, struct.error) as exc:
+                raise LogReadError(f"{label} is damaged: its directory is unreadable.") from exc
+            total += self._check(name, fields[2], fields[17], flags, method, size, csize)
+            if total > limits.max_total_bytes:
+                raise UnsafeInput(
+                    f"{label} would expand to more than {_mib(limits.max_total_bytes)}: refused."
+                )
+            self.index[name] = len(self.offsets)
+            self.offsets.append(offset + concat)
+            self.compressed.append(csize)
+            self.sizes.append(size)
+            self.crcs.append(fields[9])
+            self.methods.append(method)
+            self.flags.append(flags)
+
+    def _check(self, name, system, attributes, flags, method, size, csize) -> int:
+        label = self.label
+        check_member_name(name, label)
+        kind = stat.S_IFMT(attributes >> 16)
+        if system == 3 and kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+            what = "a symbolic link" if kind == stat.S_IFLNK else "a special file"
+            raise UnsafeInput(f"{label} holds {what} ('{name[:200]}'): refused.")
+        if flags & 0x1:
+            raise UnsafeInput(f"{label} holds an encrypted entry ('{name[:200]}').")
+        if method not in _METHODS:
+            raise LogReadError(
+                f"{label}: entry '{name[:200]}' uses an unsupported compression method "
+                f"({method}); stored, deflate and Zstandard are read."
+            )
+        if name.endswith("/"):
+            return 0
+        if size > RATIO_MIN_BYTES and size > self.limits.max_ratio * max(csize, 1):
+            raise UnsafeInput(
+                f"{label}: entry '{name[:200]}' expands {size // max(csize, 1):,} times "
+                f"({_mib(csize)} to {_mib(size)}); at most {self.limits.max_ratio:,} times is "
+                "accepted (a ZIP bomb?)."
+            )
+        return size
+
+    def member(self, name: str) -> Member | None:
+        i = self.index.get(name)
+        if i is None:
+            return None
+        return Member(
+            name,
+            self.offsets[i],
+            self.compressed[i],
+            self.sizes[i],
+            self.crcs[i],
+            self.methods[i],
+            self.flags[i],
+        )
 
 
 class SafeArchive(AbstractContextManager):
@@ -174,74 +292,25 @@ class SafeArchive(AbstractContextManager):
         self.limits = limits or Limits.from_settings()
         self._handle = self.path.open("rb")
         try:
-            _scan_directory(self._handle, self.label, self.limits)
-            try:
-                self._zip = zipfile.ZipFile(self._handle)
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error) as exc:
-                raise LogReadError(
-                    f"{self.label} is damaged or truncated: it is not a readable ZIP archive "
-                    f"({exc})."
-                ) from exc
-            except NotImplementedError as exc:
-                raise LogReadError(
-                    f"{self.label} uses an unsupported ZIP feature ({exc})."
-                ) from exc
-            # A re-written member appears twice; the last one wins (as in Inspect's reader).
-            self._infos: dict[str, zipfile.ZipInfo] = {}
-            total = 0
-            for info in self._zip.infolist():
-                total += self._check_entry(info)
-                if total > self.limits.max_total_bytes:
-                    raise UnsafeInput(
-                        f"{self.label} would expand to more than "
-                        f"{_mib(self.limits.max_total_bytes)}: refused."
-                    )
-                self._infos[info.filename] = info
+            self._directory = _Directory(self._handle, self.label, self.limits)
         except BaseException:
             self._handle.close()
             raise
-
-    def _check_entry(self, info: zipfile.ZipInfo) -> int:
-        name = info.orig_filename
-        check_member_name(name, self.label)
-        kind = stat.S_IFMT(info.external_attr >> 16)
-        if info.create_system == 3 and kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-            what = "a symbolic link" if kind == stat.S_IFLNK else "a special file"
-            raise UnsafeInput(f"{self.label} holds {what} ('{name[:200]}'): refused.")
-        if info.flag_bits & 0x1:
-            raise UnsafeInput(f"{self.label} holds an encrypted entry ('{name[:200]}').")
-        if info.compress_type not in _METHODS:
-            raise LogReadError(
-                f"{self.label}: entry '{name[:200]}' uses an unsupported compression method "
-                f"({info.compress_type}); stored, deflate and Zstandard are read."
-            )
-        if info.is_dir():
-            return 0
-        if info.file_size > RATIO_MIN_BYTES and info.file_size > self.limits.max_ratio * max(
-            info.compress_size, 1
-        ):
-            raise UnsafeInput(
-                f"{self.label}: entry '{name[:200]}' expands {info.file_size // max(info.compress_size, 1):,} "
-                f"times ({_mib(info.compress_size)} to {_mib(info.file_size)}); at most "
-                f"{self.limits.max_ratio:,} times is accepted (a ZIP bomb?)."
-            )
-        return info.file_size
 
     def __exit__(self, *exc_info) -> None:
         self.close()
 
     def close(self) -> None:
-        self._zip.close()
         self._handle.close()
 
     def names(self) -> list[str]:
-        return list(self._infos)
+        return list(self._directory.index)
 
-    def info(self, name: str) -> zipfile.ZipInfo:
-        try:
-            return self._infos[name]
-        except KeyError:
-            raise LogReadError(f"{self.label} has no entry '{name}'.") from None
+    def info(self, name: str) -> Member:
+        member = self._directory.member(name)
+        if member is None:
+            raise LogReadError(f"{self.label} has no entry '{name}'.")
+        return member
 
     def open(self, name: str) -> MemberStream:
         info = self.info(name)
@@ -264,30 +333,25 @@ class SafeArchive(AbstractContextManager):
             position += len(chunk)
         return buffer
 
-    def _raw(self, info: zipfile.ZipInfo) -> _RawMember:
+    def _raw(self, info: Member) -> _RawMember:
         """The member's compressed bytes, located through its local header (checked against the
-        directory: a mismatch is a forged archive)."""
+        directory: another name there is a forged archive)."""
         handle = self._handle
         handle.seek(info.header_offset)
-        header = handle.read(zipfile.sizeFileHeader)  # type: ignore[attr-defined]
-        if len(header) != zipfile.sizeFileHeader:  # type: ignore[attr-defined]
-            raise LogReadError(f"{self.label} is truncated: entry '{info.filename}' is missing.")
-        fields = struct.unpack(zipfile.structFileHeader, header)  # type: ignore[attr-defined]
-        if fields[0] != zipfile.stringFileHeader:  # type: ignore[attr-defined]
-            raise LogReadError(f"{self.label} is damaged: entry '{info.filename}' is unreadable.")
+        header = handle.read(_LOCAL.size)
+        if len(header) != _LOCAL.size:
+            raise LogReadError(f"{self.label} is truncated: entry '{info.name}' is missing.")
+        fields = _LOCAL.unpack(header)
+        if fields[0] != _LOCAL_SIGNATURE:
+            raise LogReadError(f"{self.label} is damaged: entry '{info.name}' is unreadable.")
         name_length, extra_length = fields[10], fields[11]
         local_name = handle.read(name_length)
-        encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
-        try:
-            expected = info.orig_filename.encode(encoding)
-        except UnicodeEncodeError:
-            expected = b""
-        if local_name != expected:
+        encoding = "utf-8" if info.flags & 0x800 else "cp437"
+        if local_name != info.name.encode(encoding):
             raise UnsafeInput(
-                f"{self.label} is forged: entry '{info.filename}' has another name in its "
-                "local header."
+                f"{self.label} is forged: entry '{info.name}' has another name in its local header."
             )
-        start = info.header_offset + zipfile.sizeFileHeader + name_length + extra_length  # type: ignore[attr-defined]
+        start = info.header_offset + _LOCAL.size + name_length + extra_length
         return _RawMember(handle, start, info.compress_size)
 
 
@@ -345,11 +409,11 @@ class MemberStream(io.RawIOBase):
     """One member, decompressed in chunks of at most 1 MiB, with its real size counted against
     the declared one and its CRC checked at the end."""
 
-    def __init__(self, archive: SafeArchive, info: zipfile.ZipInfo, raw: _RawMember):
+    def __init__(self, archive: SafeArchive, info: Member, raw: _RawMember):
         super().__init__()
-        self._label = f"{archive.label}: entry '{info.filename}'"
+        self._label = f"{archive.label}: entry '{info.name}'"
         self._info = info
-        self._inflater = _Inflater(info.compress_type, raw)
+        self._inflater = _Inflater(info.method, raw)
         self._produced = 0
         self._crc = 0
         self._pending = b""
@@ -377,7 +441,7 @@ class MemberStream(io.RawIOBase):
                     f"{self._label} is damaged or truncated: it holds {self._produced:,} of "
                     f"its {self._info.file_size:,} bytes."
                 )
-            if self._crc != self._info.CRC:
+            if self._crc != self._info.crc:
                 raise LogReadError(f"{self._label} is damaged: it fails its CRC check.")
             return b""
         self._produced += len(data)

@@ -56,13 +56,17 @@ def _safe_name(filename: str, suffix: str) -> str:
     return f"{stem}{suffix}"
 
 
-def _stage(source: Path, target: Path) -> None:
-    """The file under its own name in a private directory: a hard link when it can be (no copy of
-    a large upload), else a streamed copy."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+def _stage(source: Path, target: Path, *, disposable: bool) -> None:
+    """The file under its own name in a private directory. A disposable source (an upload's
+    temporary file) is hard-linked when it can be: no copy of a large upload. Anything else is
+    copied, so the stored log never shares its bytes with a file someone may change later."""
+    if disposable:
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
+    shutil.copyfile(source, target)
 
 
 def run_import(
@@ -76,10 +80,13 @@ def run_import(
     system: AISystem | None = None,
     guideline_version=None,
     notes: str = "",
+    disposable: bool = False,
 ) -> IngestResult:
     """Import the log at `path` (its name as the user gave it: `filename`) into `project` for
     `institute`. `uploaded_by` None means the platform itself (`import_log`): no role is asked.
-    Raises PermissionDenied, ValidationError (LogRejected among them) or LogReadError."""
+    `disposable`: `path` is a temporary file the caller deletes (an upload), which may become the
+    stored copy without being copied. Raises PermissionDenied, ValidationError (LogRejected among
+    them) or LogReadError."""
     if uploaded_by is not None:
         access.require(
             access.can_act_for(uploaded_by, project, institute),
@@ -98,7 +105,7 @@ def run_import(
     stored: str | None = None
     with tempfile.TemporaryDirectory(prefix="concord-import-") as staging:
         staged = Path(staging) / _safe_name(filename, suffix)
-        _stage(Path(path), staged)
+        _stage(Path(path), staged, disposable=disposable)
         name = f"{IMPORTS_DIR}/{project.slug}/{uuid.uuid4().hex}{suffix}"
         try:
             with transaction.atomic():

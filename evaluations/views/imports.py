@@ -83,6 +83,7 @@ def _checked(request, project):
                 system=data["system"],
                 guideline_version=data["guideline_version"],
                 notes=data["notes"],
+                disposable=True,  # the upload's temporary file
             )
         except PermissionDenied as exc:
             if _wants_json(request):

@@ -84,3 +84,13 @@ def test_a_model_without_a_system_exits_1_naming_it(qa_logs, world, target_syste
     with pytest.raises(CommandError, match="has the log's model 'mockllm/model'") as caught:
         run_command(qa_logs["eval"])
     assert caught.value.returncode == 1
+
+
+def test_the_stored_copy_does_not_share_the_source_file(qa_logs, world, tmp_path, log_dir):
+    source = tmp_path / "mine.eval"
+    source.write_bytes(qa_logs["eval"].read_bytes())
+    run_command(source)
+    stored = log_dir / EvaluationRun.objects.get().log_file
+    assert stored.stat().st_ino != source.stat().st_ino
+    source.write_bytes(b"changed later")
+    assert stored.read_bytes() == qa_logs["eval"].read_bytes()

@@ -116,3 +116,24 @@ def test_a_single_huge_value_is_refused_before_any_parser_buffers_it(length, lim
     else:
         check_value_sizes(handle, label="log", limits=limits)
         assert handle.tell() == 0
+
+
+def test_zip64_extra_fields_give_the_64_bit_sizes_and_offset():
+    import struct
+
+    from evaluations.ingestion.safety import _zip64_sizes
+
+    big = 5 << 30
+    extra = struct.pack("<HH", 0x5455, 5) + b"\x01" * 5  # another extra field first
+    extra += struct.pack("<HHQQ", 0x0001, 16, big, big + 7)
+    assert _zip64_sizes(extra, 0xFFFFFFFF, 123, 0xFFFFFFFF) == (big, 123, big + 7)
+    assert _zip64_sizes(b"", 10, 20, 30) == (10, 20, 30)
+
+
+def test_an_archive_after_a_prefix_is_read_at_its_real_offsets(qa_logs, tmp_path):
+    entries = logs.members(qa_logs["eval"])
+    plain = logs.write_archive(tmp_path / "plain.eval", entries)
+    prefixed = tmp_path / "prefixed.eval"
+    prefixed.write_bytes(b"#!/bin/sh\necho stub\n" * 10 + plain.read_bytes())
+    with SafeArchive(prefixed) as archive:
+        assert {name: bytes(archive.read(name)) for name in archive.names()} == entries
