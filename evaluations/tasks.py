@@ -11,13 +11,16 @@ from celery import shared_task, signals
 
 @signals.worker_init.connect
 def _preload_inspect(**kwargs) -> None:
-    """In the worker's main process, before the pool forks: import Inspect (3-5 s cold) once, so
-    pool processes and the evaluation children they fork start warm, and place the offline
-    tiktoken files."""
+    """In the worker's main process, before the pool forks: import Inspect (3-5 s cold) once,
+    place the offline tiktoken files, and run one tiny evaluation so that what the first `eval()`
+    imports lazily (4-6 s more) is loaded too: pool processes and the evaluation children they fork
+    start warm (`evaluations.runner.warmup`)."""
     from evaluations.runner import supervisor  # noqa: F401  (imports inspect_ai)
     from evaluations.runner.offline import ensure_tiktoken_encodings
+    from evaluations.runner.warmup import warm_up_inspect
 
     ensure_tiktoken_encodings()
+    warm_up_inspect()
 
 
 # Not acks_late: a lost worker is detected by the heartbeat reaper, which re-queues from the

@@ -18,8 +18,8 @@ Why (the two forces are cancellation and memory):
   system when the child exits; Celery pool processes otherwise grow from job to job (measured
   100 MB idle to 180 MB after jobs, still growing). Only one `eval()` may run per process anyway.
 
-Cost: about one second per job to fork and lazily import Inspect's providers in the child
-(`fork`, not `spawn`: the Celery parent already imported Inspect, see `evaluations.tasks`), which
-is small next to any real evaluation. The child does not touch the database: it reports progress
+Cost: under a second per job to fork the child (`fork`, not `spawn`: the Celery parent already
+imported Inspect and ran one tiny evaluation so that its lazy imports are done, see
+`evaluations.tasks` and `warmup.py`), which is small next to any real evaluation. The child does not touch the database: it reports progress
 to the supervisor through a pipe (`progress.py`), and the supervisor writes it.
 """
