@@ -28,6 +28,7 @@ import http.client
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
@@ -326,7 +327,14 @@ def mib(size: float) -> str:
 
 def measure(samples: int, port: int) -> dict:
     """Import the `samples`-sample log through a fresh gunicorn and measure its worker."""
-    path, inspect_ref, task_name = the_log(samples)
+    cached, inspect_ref, task_name = the_log(samples)
+    # Pinned by a hard link of our own: the shared cache may be regenerated meanwhile.
+    path = WORK / cached.name
+    path.unlink(missing_ok=True)
+    try:
+        os.link(cached, path)
+    except OSError:
+        shutil.copyfile(cached, path)
     from inspect_ai.log import read_eval_log
 
     header = read_eval_log(str(path), header_only=True)
