@@ -1,0 +1,283 @@
+"""Benchmark 4: dispatch and scale-out, on the benchmark database and Redis db 11.
+
+(a) Dispatch: 200 jobs, one after the other, `POST /api/v1/jobs/` (gunicorn, production settings,
+    bearer token) until the worker's claim (`EvaluationJob.started_at`, set by the product's
+    conditional UPDATE). The worker (`benchmarks.claim_worker`, concurrency 1) claims and closes
+    each job without running it: this measures the way to the worker, not the evaluation.
+    Beside it, in the same run and on the same broker and worker, 200 round trips of a no-op
+    Celery task (send -> result back), and their one-way part (send -> task starts).
+(b) Scale-out: 40 short jobs (`mockllm/model` on the shipped knowledge QA suite, 5 samples each:
+    fork, Inspect eval, ingestion) queued at once, run by the product's worker
+    (`celery -A config worker -Q evals`) with `--concurrency 1`, then 2; jobs/s and the ratio.
+
+    python benchmarks/dispatch.py [--jobs 200 --scale-jobs 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import common
+
+PROJECT = "bench-dispatch"
+SCALE_TASK = "concord-knowledge-qa"
+SCALE_PARAMS = {"limit": 5}
+
+
+def flush_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(common.BENCH_REDIS).flushdb()
+
+
+def start_worker(app: str, concurrency: int, name: str) -> subprocess.Popen:
+    log_path = common.DATA_DIR / f"worker-{name}.log"
+    log_path.write_text("")
+    env = common.production_env(common.BENCH_DB, LOG_LEVEL="INFO")
+    process = subprocess.Popen(
+        [
+            common.PY,
+            "-m",
+            "celery",
+            "-A",
+            app,
+            "worker",
+            "-Q",
+            "evals,default",
+            "--concurrency",
+            str(concurrency),
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel",
+            "INFO",
+            "-n",
+            f"bench-{name}-{os.getpid()}@localhost",
+        ],
+        cwd=common.ROOT,
+        env=env,
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while " ready." not in log_path.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            common.stop(process)
+            raise RuntimeError(f"worker {name} did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.1)
+    return process
+
+
+def post_job(
+    base: str, token: str, project: str, task: str, system_id: int, params: dict
+) -> tuple[int, float]:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    body = json.dumps({"project": project, "task": task, "system": system_id, "params": params})
+    conn.request(
+        "POST",
+        "/api/v1/jobs/",
+        body=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    if response.status != 201:
+        raise RuntimeError(f"POST /api/v1/jobs/ answered {response.status}: {data[:500]!r}")
+    return json.loads(data)["id"], time.time()
+
+
+def wait_claimed(cursor, job_id: int, timeout: float = 30) -> float:
+    """The job's started_at (epoch seconds), polled every 2 ms."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        cursor.execute(
+            "SELECT extract(epoch FROM started_at) FROM evaluations_evaluationjob WHERE id = %s",
+            [job_id],
+        )
+        row = cursor.fetchone()
+        if row and row[0] is not None:
+            return float(row[0])
+        time.sleep(0.002)
+    raise RuntimeError(f"job {job_id} was not claimed within {timeout} s")
+
+
+def dispatch(base: str, token: str, w, jobs: int) -> dict:
+    import psycopg
+
+    from benchmarks import claim_worker
+
+    worker = start_worker("benchmarks.claim_worker", 1, "claim")
+    try:
+        # warm both paths
+        claim_worker.noop.apply_async(queue="default").get(timeout=30)
+        latencies, post_times = [], []
+        with psycopg.connect(
+            common.BENCH_DB.replace("postgres://", "postgresql://"), autocommit=True
+        ) as conn:
+            cursor = conn.cursor()
+            for i in range(jobs + 3):
+                started = time.time()
+                job_id, answered = post_job(
+                    base, token, PROJECT, "concord-bench-qa", w.system.pk, {"limit": 1}
+                )
+                claimed = wait_claimed(cursor, job_id)
+                if i >= 3:  # the first ones warm the server and the worker
+                    latencies.append(claimed - started)
+                    post_times.append(answered - started)
+        round_trips, one_way = [], []
+        for _ in range(jobs + 3):
+            sent = time.time()
+            executed = claim_worker.noop.apply_async(queue="default").get(timeout=30)
+            back = time.time()
+            round_trips.append(back - sent)
+            one_way.append(executed - sent)
+        round_trips, one_way = round_trips[3:], one_way[3:]
+    finally:
+        common.stop(worker)
+
+    def stats(values: list[float]) -> dict:
+        return {
+            "p50_ms": common.percentile(values, 50) * 1000,
+            "p95_ms": common.percentile(values, 95) * 1000,
+            "n": len(values),
+        }
+
+    return {
+        "post_to_claim": stats(latencies),
+        "post_response": stats(post_times),
+        "noop_round_trip": stats(round_trips),
+        "noop_one_way": stats(one_way),
+    }
+
+
+def scale_out(base: str, token: str, w, jobs: int, concurrency: int) -> dict:
+    from evaluations.models import EvaluationJob
+
+    flush_redis()
+    worker = start_worker("config", concurrency, f"c{concurrency}")
+    try:
+        started = time.time()
+        ids = [
+            post_job(base, token, PROJECT, SCALE_TASK, w.system.pk, SCALE_PARAMS)[0]
+            for _ in range(jobs)
+        ]
+        deadline = time.monotonic() + 600
+        while True:
+            states = dict(
+                EvaluationJob.objects.filter(pk__in=ids)
+                .values_list("status")
+                .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("id"))
+            )
+            done = sum(states.get(s, 0) for s in ("succeeded", "failed", "cancelled"))
+            if done == jobs:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"scale-out with {concurrency} did not finish: {states}")
+            time.sleep(0.2)
+        finished = max(
+            EvaluationJob.objects.filter(pk__in=ids).values_list("finished_at", flat=True)
+        ).timestamp()
+    finally:
+        common.stop(worker, timeout=30)
+    succeeded = states.get("succeeded", 0)
+    if succeeded != jobs:
+        errors = list(
+            EvaluationJob.objects.filter(pk__in=ids)
+            .exclude(status="succeeded")
+            .values_list("error", flat=True)[:3]
+        )
+        raise RuntimeError(f"{jobs - succeeded} of {jobs} jobs did not succeed: {errors}")
+    seconds = finished - started
+    return {
+        "jobs": jobs,
+        "concurrency": concurrency,
+        "seconds": seconds,
+        "jobs_per_second": jobs / seconds,
+    }
+
+
+def main(jobs: int, scale_jobs: int) -> dict:
+    common.ensure_database(common.BENCH_DB)
+    common.setup_django(common.BENCH_DB)
+    from benchmarks import fixtures
+    from evaluations.models import EvaluationTask
+
+    w = fixtures.world()
+    fixtures.project(w, PROJECT)
+    if not EvaluationTask.objects.filter(slug=SCALE_TASK).exists():
+        from evaluations.services.tasks import task_builtin_upsert
+
+        task_builtin_upsert()
+    token = fixtures.api_token(w)
+    flush_redis()
+    results: dict = {}
+    with common.gunicorn(common.BENCH_DB) as base:
+        results["dispatch"] = dispatch(base, token, w, jobs)
+        results["scale_out"] = {str(c): scale_out(base, token, w, scale_jobs, c) for c in (1, 2)}
+    flush_redis()
+    return results
+
+
+def table(results: dict) -> list[tuple[str, str, str]]:
+    d = results["dispatch"]
+    claim, rt, ow = d["post_to_claim"], d["noop_round_trip"], d["noop_one_way"]
+    one, two = results["scale_out"]["1"], results["scale_out"]["2"]
+    return [
+        (
+            "dispatch: POST -> claim p50",
+            f"{claim['p50_ms']:.1f} ms",
+            f"p95 {claim['p95_ms']:.1f} ms, n={claim['n']} (POST answered: p50 {d['post_response']['p50_ms']:.1f} ms)",
+        ),
+        (
+            "dispatch: no-op task round trip p50",
+            f"{rt['p50_ms']:.1f} ms",
+            f"p95 {rt['p95_ms']:.1f} ms (one way: p50 {ow['p50_ms']:.1f} ms, p95 {ow['p95_ms']:.1f} ms)",
+        ),
+        (
+            "dispatch: claim / no-op round trip (p50)",
+            f"{claim['p50_ms'] / rt['p50_ms']:.1f}",
+            f"p95 ratio {claim['p95_ms'] / rt['p95_ms']:.1f}",
+        ),
+        (
+            "scale-out: 40 jobs, 1 process",
+            f"{one['jobs_per_second']:.2f} jobs/s",
+            f"{one['seconds']:.1f} s",
+        ),
+        (
+            "scale-out: 40 jobs, 2 processes",
+            f"{two['jobs_per_second']:.2f} jobs/s",
+            f"{two['seconds']:.1f} s",
+        ),
+        (
+            "scale-out: 2 / 1 processes",
+            f"{two['jobs_per_second'] / one['jobs_per_second']:.2f}",
+            "2.0 = perfect on 2 cores",
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--scale-jobs", type=int, default=40)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    results = main(args.jobs, args.scale_jobs)
+    results["seconds"] = time.perf_counter() - started
+    rows = table(results)
+    common.write_result("dispatch", {"machine": common.machine_info(), **results, "table": rows})
+    common.print_rows("4. dispatch and scale-out", rows)
+    os._exit(0)

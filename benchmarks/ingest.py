@@ -1,0 +1,378 @@
+"""Benchmark 1: ingesting an Inspect `.eval` log, against the limits of its parts.
+
+For the same log, in one run:
+  (a) Concord's ingestion service end to end (`run_ingest_log`: read, validate, write the run, its
+      scores and its samples with COPY, commit), in a fresh process per size (peak RSS is then the
+      ingestion's own); tracemalloc's peak at two sizes in another process;
+  (b) the parse limit: read the archive's sample entries with `zipfile` and validate each with
+      Inspect's `EvalSample.model_validate_json` (nothing written);
+  (c) the database limit: `COPY` of the already-extracted rows (the service's own row function)
+      into the same table, in one transaction, committed;
+  (d) Inspect's readers, `read_eval_log` and `read_eval_log_samples`, bounded: on the 1k log, and
+      `read_eval_log_samples` on the first samples of the largest log.
+Prints samples/s for each and the ratios a/min(b,c) and a/d.
+
+    python benchmarks/ingest.py [--sizes 1000,10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import common
+from benchmarks.logs import ensure_log, log_path
+
+PROJECT = "bench-ingest"
+STREAM_PREFIX = 300  # samples read with read_eval_log_samples from the largest log
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _reset_tables() -> None:
+    """The ingest database holds nothing else: start each measurement from empty result tables."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE evaluations_sampleresult, evaluations_runscore, evaluations_evaluationrun "
+            "CASCADE"
+        )
+
+
+def _context():
+    from benchmarks import fixtures
+
+    w = fixtures.world()
+    return w, fixtures.project(w, PROJECT)
+
+
+# --------------------------------------------------------------------------------------------
+# children (one process per measurement)
+# --------------------------------------------------------------------------------------------
+
+
+def child_ingest(size: int, trace: bool) -> dict:
+    """(a): the ingestion service, end to end."""
+    common.setup_django(common.INGEST_DB)
+    import tracemalloc
+
+    from evaluations.ingestion import run_ingest_log
+
+    w, project = _context()
+    _reset_tables()
+    path = log_path(size)
+    rss_before = _rss_mib()
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    result = run_ingest_log(path=path, project=project, institute=w.institute, source="upload")
+    seconds = time.perf_counter() - started
+    out = {
+        "size": size,
+        "seconds": seconds,
+        "samples_per_second": size / seconds,
+        "rss_before_mib": rss_before,
+        "rss_peak_mib": _rss_mib(),
+        "sample_count": result.run.sample_count,
+        "created": result.created,
+    }
+    if trace:
+        out["tracemalloc_peak_mib"] = tracemalloc.get_traced_memory()[1] / 1024**2
+        tracemalloc.stop()
+    assert result.created, out
+    assert result.run.sample_count == size, out
+    return out
+
+
+def child_limits(size: int) -> dict:
+    """(b) the parse limit and (c) the database limit on the same log."""
+    common.setup_django(common.INGEST_DB)
+    import zipfile
+
+    import zipfile_zstd  # noqa: F401
+    from django.db import connection, transaction
+    from inspect_ai._util.constants import get_deserializing_context
+    from inspect_ai.log import EvalSample
+
+    from evaluations.ingestion import rows as row_rules
+    from evaluations.ingestion import service
+    from evaluations.ingestion.reader import SampleRecord
+    from evaluations.models import EvaluationRun, SampleResult
+
+    w, project = _context()
+    _reset_tables()
+    run = EvaluationRun.objects.create(
+        project=project,
+        task=w.task,
+        system=w.system,
+        institute=w.institute,
+        source="upload",
+        inspect_eval_id=f"bench-copy-{size}-{time.time()}",
+    )
+    context = get_deserializing_context()
+    parse_seconds = 0.0
+    extracted = []
+    with zipfile.ZipFile(log_path(size)) as archive:
+        names = [n for n in archive.namelist() if n.startswith("samples/") and n.endswith(".json")]
+        header_scorer = "pattern"
+        for name in names:
+            started = time.perf_counter()
+            sample = EvalSample.model_validate_json(archive.read(name), context=context)
+            parse_seconds += time.perf_counter() - started
+            # Extraction (outside both timings): the service's own row function.
+            values = service._sample_values(run, SampleRecord(sample, name), header_scorer)
+            values["scores"] = json.dumps(values["scores"])
+            values["metadata"] = json.dumps(values["metadata"])
+            extracted.append([values[c] for c in service._COLUMNS])
+    del sample
+    fields = {f.name: f.column or f.name for f in SampleResult._meta.concrete_fields}
+    columns = ", ".join(connection.ops.quote_name(fields[c]) for c in service._COLUMNS)
+    table = connection.ops.quote_name(SampleResult._meta.db_table)
+    started = time.perf_counter()
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in extracted:
+            copy.write_row(row)
+    copy_seconds = time.perf_counter() - started
+    assert SampleResult.objects.filter(run=run).count() == len(names)
+    assert row_rules  # the same conversion rules as the service
+    return {
+        "size": len(names),
+        "parse_seconds": parse_seconds,
+        "parse_samples_per_second": len(names) / parse_seconds,
+        "copy_seconds": copy_seconds,
+        "copy_rows_per_second": len(names) / copy_seconds,
+        "row_bytes_avg": sum(sum(len(str(v)) for v in r) for r in extracted[:1000])
+        / min(len(extracted), 1000),
+    }
+
+
+def child_inspect(size: int, prefix_size: int) -> dict:
+    """(d) Inspect's own readers: read_eval_log and read_eval_log_samples on the `size` log, and
+    read_eval_log_samples for the first STREAM_PREFIX samples of the `prefix_size` log."""
+    from inspect_ai.log import read_eval_log, read_eval_log_samples
+
+    path = str(log_path(size))
+    started = time.perf_counter()
+    log = read_eval_log(path)
+    full_seconds = time.perf_counter() - started
+    count = len(log.samples or [])
+    del log
+    started = time.perf_counter()
+    streamed = sum(1 for _ in read_eval_log_samples(path, all_samples_required=False))
+    stream_seconds = time.perf_counter() - started
+    out = {
+        "size": size,
+        "read_eval_log_seconds": full_seconds,
+        "read_eval_log_samples_per_second": count / full_seconds,
+        "read_eval_log_samples_seconds": stream_seconds,
+        "read_eval_log_samples_samples_per_second": streamed / stream_seconds,
+    }
+    if prefix_size and prefix_size != size:
+        started = time.perf_counter()
+        seen = 0
+        for _ in read_eval_log_samples(str(log_path(prefix_size)), all_samples_required=False):
+            seen += 1
+            if seen >= STREAM_PREFIX:
+                break
+        seconds = time.perf_counter() - started
+        out["prefix"] = {
+            "log_size": prefix_size,
+            "samples": seen,
+            "seconds": seconds,
+            "samples_per_second": seen / seconds,
+        }
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the benchmark
+# --------------------------------------------------------------------------------------------
+
+
+def _child(*args: str, timeout: float = 600) -> dict:
+    env = common.production_env(common.INGEST_DB)
+    env.pop("DJANGO_SETTINGS_MODULE", None)  # set by setup_django in the child
+    result = subprocess.run(
+        [common.PY, __file__, "--child", *args],
+        cwd=common.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"child {args} failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
+        )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def default_limits_check(size: int) -> str:
+    """Does Concord's import accept the `size` log with its default safety limits?"""
+    code = (
+        "import sys; sys.path.insert(0, '.');"
+        "from benchmarks import common; common.setup_django(common.INGEST_DB);"
+        "from evaluations.ingestion.reader import open_log;"
+        "from evaluations.ingestion.errors import LogReadError\n"
+        "try:\n"
+        "    open_log(sys.argv[1]).__exit__(None, None, None); print('accepted')\n"
+        "except LogReadError as exc:\n"
+        "    print('refused: ' + str(exc))"
+    )
+    env = common.production_env(common.INGEST_DB)
+    for name in ("CONCORD_IMPORT_MAX_ENTRIES", "CONCORD_IMPORT_MAX_ENTRY_BYTES"):
+        env.pop(name, None)
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        [common.PY, "-c", code, str(log_path(size))],
+        cwd=common.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return (result.stdout.strip().splitlines() or [result.stderr.strip()[-300:]])[-1]
+
+
+def main(sizes: list[int]) -> dict:
+    logs = {size: ensure_log(size) for size in sizes}
+    common.ensure_database(common.INGEST_DB)
+    largest = max(sizes)
+    smallest = min(sizes)
+    results: dict = {"sizes": sizes, "logs": logs, "by_size": {}}
+    for size in sizes:
+        entry = {"a": _child("ingest", str(size)), "bc": _child("limits", str(size))}
+        results["by_size"][size] = entry
+    # tracemalloc at the two smaller sizes (it slows the run down), RSS at every size
+    traced = sorted(sizes)[:2]
+    results["tracemalloc"] = {s: _child("ingest", str(s), "--trace") for s in traced}
+    results["d"] = _child("inspect", str(smallest), str(largest))
+    results["default_limits"] = {largest: default_limits_check(largest)}
+    return results
+
+
+def table(results: dict) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    d = results["d"]
+    d_full = d["read_eval_log_samples_per_second"]
+    d_stream = d["read_eval_log_samples_samples_per_second"]
+    smallest = min(results["sizes"])
+    for size in results["sizes"]:
+        e = (
+            results["by_size"][size]
+            if size in results["by_size"]
+            else results["by_size"][str(size)]
+        )
+        a = e["a"]["samples_per_second"]
+        b = e["bc"]["parse_samples_per_second"]
+        c = e["bc"]["copy_rows_per_second"]
+        rows.append(
+            (f"ingest {size:,}: (a) Concord", f"{common.fmt_rate(a)}/s", "end to end, committed")
+        )
+        rows.append(
+            (f"ingest {size:,}: (b) parse limit", f"{common.fmt_rate(b)}/s", "zip + EvalSample")
+        )
+        rows.append(
+            (
+                f"ingest {size:,}: (c) COPY limit",
+                f"{common.fmt_rate(c)}/s",
+                "rows already extracted",
+            )
+        )
+        rows.append(
+            (
+                f"ingest {size:,}: a/min(b,c)",
+                f"{a / min(b, c):.2f}",
+                "1 = as fast as its slowest part",
+            )
+        )
+        if size == smallest:
+            rows.append(
+                (
+                    f"ingest {size:,}: a/d read_eval_log",
+                    f"{a / d_full:.1f}",
+                    f"d = {common.fmt_rate(d_full)}/s",
+                )
+            )
+            rows.append(
+                (
+                    f"ingest {size:,}: a/d read_eval_log_samples",
+                    f"{a / d_stream:.1f}",
+                    f"d = {common.fmt_rate(d_stream)}/s",
+                )
+            )
+        rows.append(
+            (
+                f"ingest {size:,}: peak RSS (a)",
+                f"{e['a']['rss_peak_mib']:.0f} MiB",
+                f"{e['a']['rss_peak_mib'] - e['a']['rss_before_mib']:+.0f} MiB over the process before ingesting",
+            )
+        )
+    largest = max(results["sizes"])
+    big = results["by_size"].get(largest) or results["by_size"][str(largest)]
+    a_big = big["a"]["samples_per_second"]
+    rows.append((f"ingest {largest:,}: a/d read_eval_log (d on 1k)", f"{a_big / d_full:.1f}", ""))
+    if "prefix" in d:
+        p = d["prefix"]
+        rows.append(
+            (
+                f"read_eval_log_samples, first {p['samples']} of {p['log_size']:,}",
+                f"{common.fmt_rate(p['samples_per_second'])}/s",
+                f"a/d = {a_big / p['samples_per_second']:.0f}",
+            )
+        )
+    for size, t in results["tracemalloc"].items():
+        rows.append(
+            (
+                f"ingest {int(size):,}: tracemalloc peak (a)",
+                f"{t['tracemalloc_peak_mib']:.1f} MiB",
+                "Python heap during run_ingest_log",
+            )
+        )
+    for size, verdict in results["default_limits"].items():
+        rows.append(
+            (f"default import limits, {int(size):,} log", verdict.split(":")[0], verdict[:160])
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--child", nargs="*")
+    parser.add_argument("--trace", action="store_true")
+    args, rest = parser.parse_known_args()
+    if args.child:
+        kind, *params = args.child
+        if kind == "ingest":
+            print(json.dumps(child_ingest(int(params[0]), args.trace or "--trace" in rest)))
+        elif kind == "limits":
+            print(json.dumps(child_limits(int(params[0]))))
+        elif kind == "inspect":
+            print(json.dumps(child_inspect(int(params[0]), int(params[1]))))
+        sys.exit(0)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    started = time.perf_counter()
+    results = main(sizes)
+    results["seconds"] = time.perf_counter() - started
+    rows = table(results)
+    common.write_result("ingest", {"machine": common.machine_info(), **results, "table": rows})
+    common.print_rows("1. ingest", rows)
+    os._exit(0)
