@@ -339,7 +339,8 @@ def measure(samples: int, port: int) -> dict:
 
     header = read_eval_log(str(path), header_only=True)
     size = path.stat().st_size
-    print(f"log: {path.name}, {header.results.total_samples:,} samples, {mib(size)}")
+    total = header.results.total_samples if header.results else samples
+    print(f"log: {path.name}, {total:,} samples, {mib(size)}")
     token = prepare_world(inspect_ref, task_name, header.eval.eval_id)
     env = {**environment(port), "FORWARDED_ALLOW_IPS": "127.0.0.1"}
     if samples > 75_000:

@@ -9,7 +9,8 @@ from django import forms
 from django.conf import settings
 
 from evaluations import selectors
-from evaluations.models import EvaluationProject, EvaluationTask, GuidelineVersion
+from evaluations.forms import model_field
+from evaluations.models import AISystem, EvaluationProject, EvaluationTask, GuidelineVersion
 from evaluations.selectors_jobs import tasks_for
 from institutes import access
 from institutes.models import Institute
@@ -37,7 +38,7 @@ class RunImportForm(forms.Form):
         label="Evaluation task",
     )
     system = forms.ModelChoiceField(
-        queryset=None,
+        queryset=AISystem.objects.none(),
         required=False,
         empty_label="The system with the log's model",
         label="AI system",
@@ -60,14 +61,14 @@ class RunImportForm(forms.Form):
             for inst in selectors.participating_institutes(project)
             if access.can_act_for(user, project, inst)
         ]
-        self.fields["institute"].queryset = Institute.objects.filter(
+        model_field(self, "institute").queryset = Institute.objects.filter(
             pk__in=[i.pk for i in institutes]
         ).order_by("name")
         if len(institutes) == 1:
             self.fields["institute"].initial = institutes[0].pk
-        self.fields["task"].queryset = tasks_for(user).filter(is_active=True).order_by("name")
-        self.fields["system"].queryset = selectors.systems_in(project)
-        self.fields["guideline_version"].queryset = (
+        model_field(self, "task").queryset = tasks_for(user).filter(is_active=True).order_by("name")
+        model_field(self, "system").queryset = selectors.systems_in(project)
+        model_field(self, "guideline_version").queryset = (
             GuidelineVersion.objects.filter(adoptions__project=project)
             .select_related("guideline")
             .order_by("guideline__code", "-number")

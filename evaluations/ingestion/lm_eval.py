@@ -352,7 +352,10 @@ class LmEvalReader(AbstractContextManager):
             "version": 2,
             "status": "success",
             "eval": spec,
-            "results": {"total_samples": spec["dataset"]["samples"], "scores": self._scores()},
+            "results": {
+                "total_samples": sum(c for c in counts if c is not None),
+                "scores": self._scores(),
+            },
             "stats": {
                 "started_at": started.isoformat() if started else "",
                 "completed_at": completed.isoformat() if completed else "",
@@ -426,7 +429,7 @@ class LmEvalReader(AbstractContextManager):
     def _sample(self, task: str, line: dict[str, Any], scores: dict, grouped: bool) -> EvalSample:
         doc_id = line["doc_id"]
         arguments = _arguments(line.get("arguments"))
-        metadata = {
+        metadata: dict[str, Any] = {
             "lm_eval_task": task,
             "doc_id": doc_id,
             "filter": line.get("filter", "none"),

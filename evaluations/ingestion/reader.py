@@ -122,7 +122,7 @@ class EvalArchiveReader(AbstractContextManager):
             yield SampleRecord(sample=sample, entry_name=name)
 
 
-def _started_header(data: bytes, path: Path) -> EvalLog:
+def _started_header(data: bytes | bytearray, path: Path) -> EvalLog:
     try:
         start = json.loads(data)
         return EvalLog.model_validate(

@@ -387,7 +387,10 @@ class _Inflater:
             self._zlib = zlib.decompressobj(-15)
         elif method == ZIP_ZSTANDARD:
             self._zstd = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).stream_reader(
-                raw, read_size=READ_CHUNK, read_across_frames=True, closefd=False
+                raw,  # type: ignore[arg-type]  # any object with read() will do
+                read_size=READ_CHUNK,
+                read_across_frames=True,
+                closefd=False,
             )
 
     def read(self, size: int) -> bytes:

@@ -47,7 +47,7 @@ class _StagedFile(File):
     """A staged copy on local disk: the file system storage moves it instead of copying it."""
 
     def temporary_file_path(self) -> str:
-        return self.name
+        return str(self.name)
 
 
 def _safe_name(filename: str, suffix: str) -> str:
