@@ -79,7 +79,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "email", "first_name", "last_name"]
     inlines = [MembershipInline]
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         ("Concord", {"fields": ("is_programme_manager",)}),
     )
     actions = ["reset_two_factor"]
