@@ -201,3 +201,16 @@ def test_results_files_that_are_not_lm_eval_are_refused(hf_system, arc_task, bob
     assert response.status_code == 400
     assert "is not lm-evaluation-harness results" in error_of(response)["message"]
     assert rows() == (0, 0, 0)
+
+
+def test_the_run_and_sample_pages_show_an_lm_eval_run(
+    arc, hf_system, arc_task, bob, tmp_path, client
+):
+    run_id = post_log(bearer(bob), arc.zip(tmp_path / "arc.zip")).json()["id"]
+    run = EvaluationRun.objects.get(pk=run_id)
+    sample = run.samples.get(sample_id="2")
+    client.force_login(bob)
+    assert client.get(f"/runs/{run_id}/").status_code == 200
+    page = client.get(f"/runs/{run_id}/samples/{sample.pk}/")
+    assert page.status_code == 200
+    assert sample.output in page.content.decode()
