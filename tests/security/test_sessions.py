@@ -41,11 +41,17 @@ def successes(client, urls) -> int:
 
 def test_removing_a_membership_ends_the_users_sessions_at_once(client, bob, project):
     client.force_login(bob)
+    api = bearer(bob)
     assert successes(client, page_urls(project)) == 4
+    assert successes(api, api_urls(project)) == 2
     Membership.objects.filter(user=bob).delete()
     after = successes(client, page_urls(project) + api_urls(project))
-    figure(f"removed membership: {after} requests succeed after")
-    assert after == 0
+    token_after = successes(api, api_urls(project))
+    figure(
+        f"removed membership: {after} session requests (pages, API) and {token_after} token "
+        "requests for the project succeed after"
+    )
+    assert (after, token_after) == (0, 0)
     assert SESSION_KEY not in client.session
     assert client.get("/")["Location"].startswith(reverse("login"))
 
@@ -77,7 +83,8 @@ def test_disabling_a_user_ends_sessions_and_tokens(client, bob, project):
     assert api.get(api_urls(project)[0]).status_code == 200
     User.objects.filter(pk=bob.pk).update(is_active=False)
     pages = successes(client, page_urls(project))
-    tokens = sum(1 for url in api_urls(project) if api.get(url).status_code == 200)
+    tokens = successes(api, [*api_urls(project), "/api/v1/institutes/", "/api/v1/projects/"])
+    figure(f"disabled user: {pages} page and {tokens} token requests succeed after")
     assert (pages, tokens) == (0, 0)
     assert api.get("/api/v1/institutes/").status_code == 401
 
