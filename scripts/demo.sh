@@ -7,6 +7,8 @@ PY=.venv/bin/python
 export DEBUG=1
 export DATABASE_URL="sqlite:///$PWD/var/demo.sqlite3"
 export CELERY_BROKER_URL="filesystem://"
+# The demo's programme manager signs in with a password alone; production requires a second factor.
+export CONCORD_REQUIRE_OTP="${CONCORD_REQUIRE_OTP:-0}"
 unset REDIS_URL
 export CONCORD_LOG_DIR="${CONCORD_LOG_DIR:-$PWD/var/logs}"
 mkdir -p var/logs
