@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 import time
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def warm_up_inspect() -> float | None:
                 log_dir=log_dir,
                 display="none",
             )
+        _wait_for_stray_threads(timeout=5.0)
         if not logs or logs[0].status != "success":
             logger.warning("Inspect warm-up did not succeed: %s", logs[0].error if logs else "")
             return None
@@ -43,3 +45,12 @@ def warm_up_inspect() -> float | None:
         logger.warning("Inspect warm-up failed; each job will import Inspect anew", exc_info=True)
         return None
     return time.monotonic() - started
+
+
+def _wait_for_stray_threads(*, timeout: float) -> None:
+    """A thread alive at fork time leaves its locks copied mid-use in the child: give the
+    evaluation's last threads (they end shortly after `eval()` returns) time to finish."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
