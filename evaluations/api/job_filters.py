@@ -10,8 +10,10 @@ from evaluations.models import EvaluationJob, EvaluationRun, SampleResult
 
 class JobFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__slug", help_text="Project slug.")
+    # distinct=False: a plain column needs no DISTINCT (which made PostgreSQL sort and plan over
+    # every selected column of every joined table).
     status = django_filters.MultipleChoiceFilter(
-        choices=EvaluationJob.Status.choices, help_text="One or more statuses."
+        choices=EvaluationJob.Status.choices, help_text="One or more statuses.", distinct=False
     )
     task = django_filters.CharFilter(field_name="task__slug", help_text="Task slug.")
     system = django_filters.NumberFilter(field_name="system_id", help_text="System id.")
@@ -25,7 +27,7 @@ class JobFilter(django_filters.FilterSet):
 class RunFilter(django_filters.FilterSet):
     project = django_filters.CharFilter(field_name="project__slug", help_text="Project slug.")
     status = django_filters.MultipleChoiceFilter(
-        choices=EvaluationRun.Status.choices, help_text="One or more log statuses."
+        choices=EvaluationRun.Status.choices, help_text="One or more log statuses.", distinct=False
     )
     source = django_filters.ChoiceFilter(choices=EvaluationRun.Source.choices)
     task = django_filters.CharFilter(field_name="task__slug", help_text="Task slug.")

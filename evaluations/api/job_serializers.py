@@ -185,6 +185,8 @@ class RunSerializer(serializers.ModelSerializer):
     # Nullable in the schema: uploaded runs have no job (found by tests/api/test_schemathesis.py).
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_job(self, obj: EvaluationRun) -> int | None:
+        if hasattr(obj, "job_pk"):  # lists: annotated by selectors_jobs.with_job_id
+            return obj.job_pk
         job = getattr(obj, "job", None)
         return job.pk if job is not None else None
 

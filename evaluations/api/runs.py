@@ -16,7 +16,7 @@ from config.api.permissions import SIGNED_IN
 from evaluations.api.job_filters import RunFilter, SampleFilter
 from evaluations.api.job_serializers import RunDetailSerializer, RunSerializer, SampleSerializer
 from evaluations.models import SampleResult
-from evaluations.selectors_jobs import run_for, run_samples, runs_for
+from evaluations.selectors_jobs import run_for, run_samples, runs_for, with_job_id
 
 RUN_ID = OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Run id.")
 
@@ -45,7 +45,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     search_fields = ["inspect_eval_id", "inspect_task", "inspect_model"]
 
     def get_queryset(self):
-        return runs_for(self.request.user).select_related("job")
+        return with_job_id(runs_for(self.request.user))
 
     def get_object(self):
         return run_for(self.request.user, self.kwargs["pk"])

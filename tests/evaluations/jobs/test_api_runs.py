@@ -122,3 +122,32 @@ def test_runs_filter_by_project_status_and_system(api, bob, run):
     ours = client.get("/api/v1/runs/", {"project": run.project.slug, "status": "success"})
     assert [r["id"] for r in ours.json()["results"]] == [run.pk]
     assert client.get("/api/v1/runs/", {"system": run.system.pk + 999}).json()["results"] == []
+
+
+def test_runs_list_and_detail_name_the_job_that_produced_each_run(api, bob, run):
+    from tests.evaluations.jobs.factories import JobFactory
+
+    upload = RunFactory(
+        project=run.project, institute=run.institute, task=run.task, system=run.system
+    )
+    job = JobFactory(
+        project=run.project, institute=run.institute, task=run.task, system=run.system, run=run
+    )
+    client = api(bob)
+    listed = {r["id"]: r["job"] for r in client.get("/api/v1/runs/").json()["results"]}
+    assert listed == {run.pk: job.pk, upload.pk: None}
+    assert client.get(f"/api/v1/runs/{run.pk}/").json()["job"] == job.pk
+    assert client.get(f"/api/v1/runs/{upload.pk}/").json()["job"] is None
+
+
+def test_filtering_runs_by_several_statuses_lists_each_run_once(api, bob, run):
+    RunFactory(
+        project=run.project,
+        institute=run.institute,
+        task=run.task,
+        system=run.system,
+        status=EvaluationRun.Status.ERROR,
+    )
+    body = api(bob).get("/api/v1/runs/", {"status": ["success", "error"]}).json()
+    ids = [r["id"] for r in body["results"]]
+    assert body["count"] == len(ids) == len(set(ids)) == 2
