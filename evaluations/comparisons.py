@@ -395,16 +395,10 @@ def replications_for_project(
 # --------------------------------------------------------------------------------------------
 
 
-def run_score_summaries(
-    run_ids: Sequence[int], *, confidence: float = stats.DEFAULT_CONFIDENCE
-) -> dict[int, stats.MeanEstimate]:
-    """{run id: mean, SE, CI, n} of the per-sample ``score`` of each run, in one query that returns
-    one row per run (the database aggregates; no sample row reaches Python).
-
-    Same rules as :func:`evaluations.stats.score_summary`: epochs clustered by sample id; Wilson
-    interval for 0/1 scores with one epoch. Runs without any scored sample are absent. Not scoped:
-    pass ids of runs the user may see.
-    """
+def run_score_moments(run_ids: Iterable[int]) -> dict[int, stats.ClusterMoments]:
+    """{run id: sufficient statistics of the per-sample ``score``}, aggregated by the database in
+    one query that returns one row per run (no sample row reaches Python). Runs without any
+    scored sample are absent. Epochs are clustered by sample id."""
     ids = sorted({int(i) for i in run_ids})
     if not ids:
         return {}
@@ -431,17 +425,58 @@ def run_score_summaries(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*ids, *ids])
         fetched = cursor.fetchall()
-    out: dict[int, stats.MeanEstimate] = {}
-    for run_id, clusters, n, total, residual_sq, other in fetched:
-        moments = stats.ClusterMoments(
+    return {
+        run_id: stats.ClusterMoments(
             n=int(n),
             clusters=int(clusters),
             total=float(total),
             residual_sq=max(0.0, float(residual_sq)),
             binary=int(other) == 0,
         )
-        out[run_id] = stats.score_summary_from_moments(moments, confidence=confidence)
-    return out
+        for run_id, clusters, n, total, residual_sq, other in fetched
+    }
+
+
+def run_score_summaries(
+    runs: Sequence[int | EvaluationRun], *, confidence: float = stats.DEFAULT_CONFIDENCE
+) -> dict[int, stats.MeanEstimate]:
+    """{run id: mean, SE, CI, n} of the per-sample ``score`` of each run (runs or their ids).
+
+    Same rules as :func:`evaluations.stats.score_summary`: epochs clustered by sample id; Wilson
+    interval for 0/1 scores with one epoch. Runs without any scored sample are absent. Ingested
+    runs carry their moments (``EvaluationRun.score_moments``, see `evaluations.run_scores`):
+    those are read, from the run objects given or in one query on the runs; the database
+    aggregates the samples of the others only. Not scoped: pass runs the user may see.
+    """
+    from evaluations import run_scores
+
+    stored: dict[int, dict | None] = {}
+    ids: set[int] = set()
+    for run in runs:
+        if isinstance(run, EvaluationRun):
+            ids.add(run.pk)
+            if "score_moments" in run.__dict__:  # loaded (not deferred): no query
+                stored[run.pk] = run.score_moments
+        else:
+            ids.add(int(run))
+    unknown = ids - stored.keys()
+    if unknown:
+        stored.update(
+            EvaluationRun.objects.filter(pk__in=unknown).values_list("pk", "score_moments")
+        )
+    moments: dict[int, stats.ClusterMoments] = {}
+    missing = []
+    for run_id in ids:
+        known = run_scores.stored_primary_moments(stored.get(run_id))
+        if known is run_scores.NOT_STORED:
+            missing.append(run_id)
+        elif known is not None:
+            moments[run_id] = known
+    moments.update(run_score_moments(missing))
+    return {
+        run_id: stats.score_summary_from_moments(m, confidence=confidence)
+        for run_id, m in moments.items()
+    }
 
 
 # --------------------------------------------------------------------------------------------

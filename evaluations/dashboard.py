@@ -51,7 +51,7 @@ def jobs_panel(user) -> dict:
 
 def recent_runs(user) -> list[dict]:
     runs = list(runs_for(user)[:RUNS_SHOWN])
-    summaries = comparisons.run_score_summaries([r.pk for r in runs])
+    summaries = comparisons.run_score_summaries(runs)
     return [{"run": run, "estimate": summaries.get(run.pk)} for run in runs]
 
 

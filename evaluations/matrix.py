@@ -3,7 +3,7 @@ run with its 95% CI, grouped by domain (and the workstream that covers it).
 
 Reads only; the caller passes a project whose results the user may see. A fixed number of queries
 whatever the number of runs and samples: the latest runs (one query), their score summaries
-computed in the database (`comparisons.run_score_summaries`, one query), run counts per cell,
+(`comparisons.run_score_summaries`: stored at ingestion, else one aggregate query), run counts per cell,
 the project's systems, workstreams, institutes and the tasks' domains (one each).
 """
 
@@ -182,7 +182,7 @@ def build_matrix(
         key = (run.task_id, run.system_id)
         institutes_by_cell[key].append(run.institute.code)
         shown.setdefault(key, run)
-    summaries = comparisons.run_score_summaries([r.pk for r in shown.values()])
+    summaries = comparisons.run_score_summaries(list(shown.values()))
 
     counts_qs = EvaluationRun.objects.filter(project=project)
     if institute is not None:

@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
+from evaluations import run_scores
 from evaluations.ingestion import rows
 from evaluations.ingestion.reader import LogReadError, open_log
 from evaluations.models import (
@@ -198,12 +199,17 @@ def run_ingest_log(
         try:
             with transaction.atomic():
                 run.save()
-                RunScore.objects.bulk_create(
-                    RunScore(run=run, **score) for score in rows.run_scores(header)
-                )
+                score_rows = rows.run_scores(header)
+                RunScore.objects.bulk_create(RunScore(run=run, **score) for score in score_rows)
                 sample_ids, rows_written = _write_samples(run, reader.samples(), scorer)
                 run.sample_count = len(sample_ids)
-                run.save(update_fields=["sample_count"])
+                # The samples are final: their score statistics are computed once, here, so
+                # pages never aggregate the sample rows again (evaluations.run_scores).
+                run.score_moments = run_scores.moments_for_storage(
+                    run,
+                    {s["scorer"] for s in score_rows if s["metric"] in run_scores.MEAN_METRICS},
+                )
+                run.save(update_fields=["sample_count", "score_moments"])
                 # Sample rows carry no audit trigger (bulk): one event says how many were written.
                 audit.record(
                     "bulk_insert",
