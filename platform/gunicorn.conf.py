@@ -10,8 +10,12 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# Workers are recycled after this many requests, a bound on slow memory growth. Each recycle boots
+# a worker (Django and Inspect's log models imported again) and stalls the requests queued on its
+# keep-alive connections for seconds: at 2,000, a busy worker restarted every few seconds and a
+# trivial view's p95 was 2-4 s (benchmarks/serving.py); at 20,000 the bound holds, rarely paid.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
 accesslog = "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
