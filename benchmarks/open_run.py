@@ -125,18 +125,24 @@ def open_with_inspect_view(base: str, log: str) -> dict:
         t0 = time.perf_counter()
         fetched = list(pool.map(member, ["header.json", "summaries.json"]))
         server_seconds += time.perf_counter() - t0
-    t0 = time.perf_counter()
+    decompress_seconds = parse_seconds = 0.0
     decoded = []
     for (raw, _), name in zip(fetched, ["header.json", "summaries.json"], strict=True):
         method = entries[name][3]
+        t0 = time.perf_counter()
         data = zstandard.ZstdDecompressor().stream_reader(raw).read() if method == 93 else raw
+        t1 = time.perf_counter()
         decoded.append(json.loads(data))
-    decode_seconds += time.perf_counter() - t0
+        decompress_seconds += t1 - t0
+        parse_seconds += time.perf_counter() - t1
+    decode_seconds += decompress_seconds + parse_seconds
     summaries = decoded[1]
     return {
         "total_seconds": server_seconds + decode_seconds,
         "server_seconds": server_seconds,
         "client_decode_seconds": decode_seconds,
+        "decompress_seconds": decompress_seconds,
+        "json_parse_seconds": parse_seconds,
         "requests": client.requests,
         "bytes": client.bytes,
         "samples_listed": len(summaries),
@@ -232,8 +238,10 @@ def table(results: dict) -> list[tuple[str, str, str]]:
         (
             "open 10^5 run: inspect view",
             f"{view['total_seconds']:.2f} s",
-            f"server {view['server_seconds']:.2f} s + decode {view['client_decode_seconds']:.2f} s, "
-            f"{view['requests']} requests, {view['bytes'] / 2**20:.0f} MiB",
+            f"server {view['server_seconds']:.2f} s + client {view['client_decode_seconds']:.2f} s "
+            f"(unzstd {view['decompress_seconds']:.2f} s, JSON {view['json_parse_seconds']:.2f} s "
+            f"of {view['summaries_json_bytes'] / 2**20:.0f} MiB summaries), {view['requests']} "
+            f"requests, {view['bytes'] / 2**20:.0f} MiB",
         )
     ]
     for name, c in results["concord"].items():

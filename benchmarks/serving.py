@@ -9,8 +9,10 @@ bounded load (wrk: 2 threads, 16 connections, BENCH_SECONDS per endpoint, defaul
 - the samples API, first page           /api/v1/runs/<id>/samples/      (the 10^5-sample run)
 - the samples API, a deep cursor page   ...?cursor=<95,000th sample>
 - the runs list API with filters        /api/v1/runs/?project=..&status=success&task=..
-- the framework's ceiling               /bench/ceiling/ (plain Django view, small JSON; benchmark
-                                        URLconf only)
+- the framework's ceiling               /bench/ceiling/ (plain Django view, small JSON, through the
+                                        product's middleware; benchmark URLconf only), anonymous,
+                                        and again signed in (the session and user reads that
+                                        every signed-in request pays)
 
 Pages are read with a signed-in session, the API with a bearer token. Prints p50/p95/p99,
 requests/s and each endpoint's requests/s as a ratio to the ceiling.
@@ -38,6 +40,7 @@ from benchmarks import common
 
 CONNECTIONS = 16
 THREADS = 2
+WARM_SECONDS = 2
 
 
 def cursor_for(sample_pk: int) -> str:
@@ -73,7 +76,8 @@ def targets() -> dict:
         "cookie": session,
         "token": token,
         "endpoints": [
-            ("ceiling", "/bench/ceiling/", "session"),
+            ("ceiling", "/bench/ceiling/", "anonymous"),
+            ("ceiling, signed in", "/bench/ceiling/", "session"),
             ("results matrix page", f"/projects/{project.slug}/results/", "session"),
             ("run page (2,000 samples)", f"/runs/{run['pk']}/", "session"),
             ("samples API, first page (10^5 run)", f"/api/v1/runs/{large}/samples/", "token"),
@@ -94,7 +98,9 @@ def targets() -> dict:
 def headers_for(kind: str, t: dict) -> dict[str, str]:
     if kind == "token":
         return {"Authorization": f"Bearer {t['token']}"}
-    return {"Cookie": t["cookie"]}
+    if kind == "session":
+        return {"Cookie": t["cookie"]}
+    return {}
 
 
 def check(base: str, path: str, headers: dict[str, str]) -> dict:
@@ -179,6 +185,37 @@ def python_load(url: str, headers: dict[str, str], seconds: int) -> dict:
     }
 
 
+def single_requests(t: dict) -> dict:
+    """Each endpoint once, in this process (Django's test client, production settings): the best
+    of 5 wall times, its number of queries and their time. Says where a request's time goes."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    out = {}
+    for name, path, kind in t["endpoints"]:
+        headers = headers_for(kind, t)
+        client = Client(HTTP_HOST="127.0.0.1", headers=headers)
+        client.get(path)
+        best = None
+        for _ in range(5):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(path)
+                seconds = time.perf_counter() - started
+            if response.status_code != 200:
+                raise RuntimeError(f"{path}: {response.status_code}")
+            if best is None or seconds < best["ms"] / 1000:
+                best = {
+                    "ms": seconds * 1000,
+                    "queries": len(queries.captured_queries),
+                    "sql_ms": sum(float(q["time"]) for q in queries.captured_queries) * 1000,
+                    "bytes": len(response.content),
+                }
+        out[name] = best
+    return out
+
+
 def main(seconds: int) -> dict:
     common.ensure_database(common.BENCH_DB)
     common.setup_django(common.BENCH_DB)
@@ -191,8 +228,13 @@ def main(seconds: int) -> dict:
             first = check(base, path, headers)
             for _ in range(3):  # warm the workers (imports, template and query caches)
                 check(base, path, headers)
+            # A short unmeasured load first: right after gunicorn starts, some of the 16
+            # keep-alive connections wait up to the keep-alive timeout (5 s) for a gthread
+            # worker's thread; that start-up stall is not the endpoint's cost.
+            load(base + path, headers, WARM_SECONDS)
             measured = load(base + path, headers, seconds)
             results["endpoints"][name] = {"path": path, "auth": kind, **first, **measured}
+    results["single_request"] = single_requests(t)
     results["seed"] = t["seed"]
     return results
 
@@ -201,8 +243,15 @@ def table(results: dict) -> list[tuple[str, str, str]]:
     ceiling = results["endpoints"]["ceiling"]["rps"]
     rows = []
     for name, e in results["endpoints"].items():
-        note = f"p50 {e['p50_ms']:.0f} ms, p95 {e['p95_ms']:.0f} ms, p99 {e['p99_ms']:.0f} ms" + (
-            f", {e['errors']} errors" if e["errors"] else ""
+        one = results.get("single_request", {}).get(name)
+        note = (
+            f"p50 {e['p50_ms']:.0f} ms, p95 {e['p95_ms']:.0f} ms, p99 {e['p99_ms']:.0f} ms"
+            + (f", {e['errors']} errors" if e["errors"] else "")
+            + (
+                f"; alone: {one['ms']:.1f} ms, {one['queries']} queries ({one['sql_ms']:.0f} ms)"
+                if one
+                else ""
+            )
         )
         rows.append((f"serve: {name} req/s", common.fmt_rate(e["rps"]), note))
         if name != "ceiling":
