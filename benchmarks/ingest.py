@@ -255,8 +255,7 @@ def _child(*args: str, timeout: float = 600) -> dict:
 def default_limits_check(size: int) -> str:
     """Does Concord's import accept the `size` log with its default safety limits?"""
     code = (
-        "import sys; sys.path.insert(0, '.');"
-        "from benchmarks import common; common.setup_django(common.INGEST_DB);"
+        "import sys, django; sys.path.insert(0, '.'); django.setup();"
         "from evaluations.ingestion.reader import open_log;"
         "from evaluations.ingestion.errors import LogReadError\n"
         "try:\n"
@@ -267,7 +266,6 @@ def default_limits_check(size: int) -> str:
     env = common.production_env(common.INGEST_DB)
     for name in ("CONCORD_IMPORT_MAX_ENTRIES", "CONCORD_IMPORT_MAX_ENTRY_BYTES"):
         env.pop(name, None)
-    env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(
         [common.PY, "-c", code, str(log_path(size))],
         cwd=common.ROOT,

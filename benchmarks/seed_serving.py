@@ -284,13 +284,17 @@ def fill_score_moments() -> int:
     return filled
 
 
-def ensure(projects: int = 20, runs: int = 500, samples: int = 1_000_000) -> dict:
+def ensure(
+    projects: int = 20, runs: int = 500, samples: int = 1_000_000, *, large_run: bool = True
+) -> dict:
     common.ensure_database(common.BENCH_DB)
     common.setup_django(common.BENCH_DB)
     if seeded(projects, runs, samples):
         out = {"reused": True}
     else:
         out = {"reused": False, **seed(projects, runs, samples)}
+    if not large_run:  # run_all seeds while the 100k log is generated, then calls again
+        return out
     out["large_run"] = ensure_large_run()
     started = time.perf_counter()
     out["score_moments_filled"] = fill_score_moments()
@@ -311,5 +315,7 @@ if __name__ == "__main__":
     parser.add_argument("--projects", type=int, default=20)
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--samples", type=int, default=1_000_000)
+    parser.add_argument("--without-large-run", action="store_true")
     args = parser.parse_args()
-    print(json.dumps(ensure(args.projects, args.runs, args.samples), default=str))
+    out = ensure(args.projects, args.runs, args.samples, large_run=not args.without_large_run)
+    print(json.dumps(out, default=str))
