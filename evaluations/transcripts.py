@@ -112,9 +112,8 @@ def read_log_sample(run: EvaluationRun, result: SampleResult) -> EvalSample:
     when it cannot be read."""
     with _local_log_path(run) as path, open_log(path) as reader:
         if isinstance(reader, EvalArchiveReader):
-            names = set(reader.sample_names())
             name = result.entry_name or f"samples/{result.sample_id}_epoch_{result.epoch}.json"
-            if name not in names:
+            if not reader.has(name):
                 raise LogReadError(f"The log has no transcript for sample {result.sample_id}.")
             # The reader's own member access (Zstandard members, readable errors).
             data = reader._read(name)

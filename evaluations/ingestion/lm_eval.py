@@ -78,8 +78,7 @@ def _results_members(archive: safety.SafeArchive) -> list[str]:
 
 def is_results_archive(archive: safety.SafeArchive) -> bool:
     """A ZIP of an lm-eval output folder (not an Inspect `.eval` renamed `.zip`)."""
-    names = set(archive.names())
-    if "header.json" in names or "_journal/start.json" in names:
+    if archive.has("header.json") or archive.has("_journal/start.json"):
         return False
     return bool(_results_members(archive))
 
@@ -375,7 +374,7 @@ class LmEvalReader(AbstractContextManager):
         stamp = RESULTS_NAME.match(results.name).group("stamp")  # type: ignore[union-attr]
         name = f"samples_{task}_{stamp}.jsonl" if stamp else f"samples_{task}.jsonl"
         wanted = str(results.parent / name) if str(results.parent) != "." else name
-        return wanted if wanted in set(self._archive.names()) else None
+        return wanted if self._archive.has(wanted) else None
 
     def _lines(self, member: str) -> Iterator[tuple[int, dict[str, Any]]]:
         assert self._archive is not None

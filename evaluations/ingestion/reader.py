@@ -87,18 +87,20 @@ class EvalArchiveReader(AbstractContextManager):
         # Checked before anything is decompressed (safety.SafeArchive). A re-logged sample
         # appends a second member with the same name; the last one wins, as in Inspect's reader.
         self._archive = archive or safety.SafeArchive(path)
-        self._names = self._archive.names()
 
     def __exit__(self, *exc_info) -> None:
         self._archive.close()
 
-    def _read(self, name: str) -> bytes | bytearray:
+    def _read(self, name: str | safety.Member) -> bytes | bytearray:
         """The member, decompressed in bounded chunks and checked against its declared size."""
         return self._archive.read(name)
 
+    def has(self, name: str) -> bool:
+        return self._archive.has(name)
+
     def header(self) -> EvalLog:
-        if HEADER_JSON not in self._names:
-            if START_JSON in self._names:
+        if not self.has(HEADER_JSON):
+            if self.has(START_JSON):
                 # Written at the start of a run; header.json is only written when it ends.
                 return _started_header(self._read(START_JSON), self.path)
             raise LogReadError(f"'{self.path.name}' has no header.json: it is not an Inspect log.")
@@ -110,11 +112,16 @@ class EvalArchiveReader(AbstractContextManager):
             raise _refusal(exc, f"'{self.path.name}'", "its header") from exc
 
     def sample_names(self) -> list[str]:
-        return [n for n in self._names if n.startswith(SAMPLES_DIR) and n.endswith(".json")]
+        return [m.name for m in self._sample_members()]
+
+    def _sample_members(self) -> Iterator[safety.Member]:
+        return self._archive.members(SAMPLES_DIR, ".json")
 
     def samples(self) -> Iterator[SampleRecord]:
-        for name in self.sample_names():
-            data = self._read(name)
+        """One sample at a time, in the archive's order (nothing is kept per sample)."""
+        for member in self._sample_members():
+            name = member.name
+            data = self._read(member)
             try:
                 sample = EvalSample.model_validate_json(data, context=get_deserializing_context())
             except PydanticValidationError as exc:
@@ -216,8 +223,7 @@ def open_log(path: str | Path, *, task=None):
     try:
         if kind == "zip" and lm_eval.is_results_archive(archive):
             return lm_eval.LmEvalReader(path, task=task, archive=archive)
-        names = set(archive.names())
-        if kind == "zip" and not names & {HEADER_JSON, START_JSON}:
+        if kind == "zip" and not (archive.has(HEADER_JSON) or archive.has(START_JSON)):
             raise LogReadError(
                 f"'{path.name}' holds neither an Inspect log (header.json) nor "
                 "lm-evaluation-harness results (a results_*.json file)."

@@ -31,7 +31,9 @@ Every refusal is an `UnsafeInput` (a `LogReadError`) whose message says what is 
 
 from __future__ import annotations
 
+import bisect
 import io
+import itertools
 import json
 import re
 import stat
@@ -58,6 +60,7 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 RATIO_MIN_BYTES = 1 << 20  # the ratio cap applies to members larger than this
 MAX_NAME_BYTES = 1024
 MAX_DIRECTORY_BYTES = 64 << 20
+SAMPLES_PREFIX = "samples/"  # an Inspect log's sample entries: the bulk of a large archive
 READ_CHUNK = 1 << 16  # compressed bytes read at a time
 OUT_CHUNK = 1 << 20  # decompressed bytes produced at a time
 ZSTD_MAX_WINDOW = 1 << 25  # a frame asking for a larger window is refused, not allocated
@@ -158,17 +161,60 @@ def _zip64_sizes(extra: bytes, size: int, csize: int, offset: int) -> tuple[int,
 
 
 class _Directory:
-    """The archive's directory, walked record by record and checked as it goes, kept compactly
-    (a name and a few integers per entry: about 150 bytes, where zipfile keeps about 650)."""
+    """The archive's directory, walked record by record and checked as it goes, kept compactly:
+    a handful of integers per entry and the names in one byte string (about 80 bytes an entry,
+    where zipfile keeps about 650 and a dict of names about 250). Only the few entries outside
+    `samples/` get a dict slot; a sample entry is found by searching the names, and the samples
+    are walked in directory order (`members`).
+
+    A re-logged sample appends a second member under the same name; the last one wins, as in
+    Inspect's reader. Repeated names are found after the walk by sorting the names' hashes (8
+    bytes an entry), so no set of names is ever built."""
 
     def __init__(self, handle: BinaryIO, label: str, limits: Limits):
         self.label, self.limits = label, limits
-        self.index: dict[str, int] = {}  # a rewritten member appears twice: the last one wins
+        self.index: dict[str, int] = {}  # entries outside samples/: a rewritten one, last wins
         self.offsets, self.compressed, self.sizes = array("Q"), array("Q"), array("Q")
         self.crcs, self.methods, self.flags = array("L"), array("H"), array("H")
-        self._read(handle)
+        # Names, UTF-8, each between NUL bytes (a name holds no NUL): entry i is
+        # names[starts[i] : starts[i + 1] - 1].
+        self.names = bytearray(b"\0")
+        self.starts = array("Q")
+        self.superseded: set[int] = set()  # earlier entries of a repeated sample name
+        hashes = self._read(handle)
+        self.starts.append(len(self.names))
+        self._supersede_repeated(hashes)
 
-    def _read(self, handle: BinaryIO) -> None:
+    def name_at(self, i: int) -> str:
+        return self.names[self.starts[i] : self.starts[i + 1] - 1].decode("utf-8")
+
+    def find(self, name: str) -> int | None:
+        """The index of the last entry called `name`, or None."""
+        i = self.index.get(name)
+        if i is not None or not name.startswith(SAMPLES_PREFIX):
+            return i
+        position = self.names.rfind(b"\0" + name.encode("utf-8") + b"\0")
+        if position < 0:
+            return None
+        return bisect.bisect_left(self.starts, position + 1)
+
+    def _supersede_repeated(self, hashes: array) -> None:
+        ordered = sorted(hashes)
+        repeated = {a for a, b in itertools.pairwise(ordered) if a == b}
+        del ordered
+        if not repeated:
+            return
+        last: dict[str, int] = {}
+        for i, value in enumerate(hashes):
+            if value in repeated:
+                name = self.name_at(i)
+                if not name.startswith(SAMPLES_PREFIX):
+                    continue  # in the index, which keeps the last
+                if name in last:
+                    self.superseded.add(last[name])
+                last[name] = i
+
+    def _read(self, handle: BinaryIO) -> array:
         label, limits = self.label, self.limits
         try:
             endrec = zipfile._EndRecData(handle)  # type: ignore[attr-defined]  # stable since 2.x
@@ -197,6 +243,7 @@ class _Directory:
             raise LogReadError(f"{label} is damaged: its directory is not where it says.")
         handle.seek(offset_cd + concat)
         count = consumed = total = 0
+        hashes = array("q")  # of the names, to find repeated ones without a set of names
         while consumed < size_cd:
             record = handle.read(_CENTRAL.size)
             if len(record) != _CENTRAL.size:
@@ -235,13 +282,18 @@ class _Directory:
                 raise UnsafeInput(
                     f"{label} would expand to more than {_mib(limits.max_total_bytes)}: refused."
                 )
-            self.index[name] = len(self.offsets)
+            hashes.append(hash(name))
+            if not name.startswith(SAMPLES_PREFIX):
+                self.index[name] = len(self.offsets)
+            self.starts.append(len(self.names))
+            self.names += name.encode("utf-8") + b"\0"
             self.offsets.append(offset + concat)
             self.compressed.append(csize)
             self.sizes.append(size)
             self.crcs.append(fields[9])
             self.methods.append(method)
             self.flags.append(flags)
+        return hashes
 
     def _check(self, name, system, attributes, flags, method, size, csize) -> int:
         label = self.label
@@ -268,11 +320,12 @@ class _Directory:
         return size
 
     def member(self, name: str) -> Member | None:
-        i = self.index.get(name)
-        if i is None:
-            return None
+        i = self.find(name)
+        return None if i is None else self.member_at(i, name)
+
+    def member_at(self, i: int, name: str | None = None) -> Member:
         return Member(
-            name,
+            name if name is not None else self.name_at(i),
             self.offsets[i],
             self.compressed[i],
             self.sizes[i],
@@ -280,6 +333,17 @@ class _Directory:
             self.methods[i],
             self.flags[i],
         )
+
+    def live(self) -> Iterator[int]:
+        """Every entry's index, in directory order, without the earlier copies of a rewritten
+        name."""
+        index = self.index
+        for i in range(len(self.offsets)):
+            if i in self.superseded:
+                continue
+            if index and (name := self.name_at(i)) in index and index[name] != i:
+                continue
+            yield i
 
 
 class SafeArchive(AbstractContextManager):
@@ -304,7 +368,22 @@ class SafeArchive(AbstractContextManager):
         self._handle.close()
 
     def names(self) -> list[str]:
-        return list(self._directory.index)
+        """Every entry's name (a rewritten one once): for small archives; a large log's samples
+        are walked with `members`."""
+        directory = self._directory
+        return [directory.name_at(i) for i in directory.live()]
+
+    def has(self, name: str) -> bool:
+        return self._directory.find(name) is not None
+
+    def members(self, prefix: str, suffix: str = "") -> Iterator[Member]:
+        """The entries whose names start with `prefix` and end with `suffix`, in directory
+        order, one at a time (a rewritten one once, its last copy)."""
+        directory = self._directory
+        for i in directory.live():
+            name = directory.name_at(i)
+            if name.startswith(prefix) and name.endswith(suffix):
+                yield directory.member_at(i, name)
 
     def info(self, name: str) -> Member:
         member = self._directory.member(name)
@@ -316,16 +395,17 @@ class SafeArchive(AbstractContextManager):
         info = self.info(name)
         return MemberStream(self, info, self._raw(info))
 
-    def read(self, name: str) -> bytearray:
+    def read(self, entry: str | Member) -> bytearray:
         """The whole member, in memory: refused before decompressing when it declares more than
         the per-entry limit, and never more than it declares."""
-        info = self.info(name)
+        info = entry if isinstance(entry, Member) else self.info(entry)
+        name = info.name
         if info.file_size > self.limits.max_entry_bytes:
             raise UnsafeInput(
                 f"{self.label}: entry '{name[:200]}' expands to {_mib(info.file_size)}; at most "
                 f"{_mib(self.limits.max_entry_bytes)} per entry is accepted."
             )
-        stream = self.open(name)
+        stream = MemberStream(self, info, self._raw(info))
         buffer = bytearray(info.file_size)
         position = 0
         while chunk := stream.read_chunk():

@@ -23,10 +23,12 @@ Used by the job runner, and by the upload API and `import_log`. Rules:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -201,8 +203,8 @@ def run_ingest_log(
                 run.save()
                 score_rows = rows.run_scores(header)
                 RunScore.objects.bulk_create(RunScore(run=run, **score) for score in score_rows)
-                sample_ids, rows_written = _write_samples(run, reader.samples(), scorer)
-                run.sample_count = len(sample_ids)
+                distinct_ids, rows_written = _write_samples(run, reader.samples(), scorer)
+                run.sample_count = distinct_ids
                 # The samples are final: their score statistics are computed once, here, so
                 # pages never aggregate the sample rows again (evaluations.run_scores).
                 run.score_moments = run_scores.moments_for_storage(
@@ -280,42 +282,47 @@ def _sample_values(run: EvaluationRun, record, scorer: str) -> dict[str, Any]:
     }
 
 
-def _write_samples(run: EvaluationRun, records, scorer: str) -> tuple[set[str], int]:
-    """Write every sample row; returns the distinct sample ids and the number of rows. Streams:
-    one sample in memory at a time."""
+_REPEATED_KEY = re.compile(r"=\(\d+, (?P<id>.*), (?P<epoch>-?\d+)\) already exists", re.S)
+
+
+def _write_samples(run: EvaluationRun, records, scorer: str) -> tuple[int, int]:
+    """Write every sample row; returns the number of distinct sample ids and of rows. Streams:
+    one sample in memory at a time, and nothing kept per sample (a sample written twice is
+    caught by the table's unique constraint, and the ids are counted by the database)."""
+    written = 0
+    if connection.vendor == "postgresql":
+        fields = {f.name: f.column or f.name for f in SampleResult._meta.concrete_fields}
+        columns = ", ".join(connection.ops.quote_name(fields[c]) for c in _COLUMNS)
+        table = connection.ops.quote_name(SampleResult._meta.db_table)
+        try:
+            with connection.cursor() as cursor:
+                raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+                with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for record in records:
+                        values = _sample_values(run, record, scorer)
+                        values["scores"] = json.dumps(values["scores"])
+                        values["metadata"] = json.dumps(values["metadata"])
+                        copy.write_row([values[c] for c in _COLUMNS])
+                        written += 1
+        except psycopg.errors.UniqueViolation as exc:
+            # The transaction is aborted; the caller's atomic block rolls it back.
+            match = _REPEATED_KEY.search(exc.diag.message_detail or "")
+            which = f"sample '{match['id']}' (epoch {match['epoch']})" if match else "a sample"
+            raise LogReadError(f"The log holds {which} twice: it is not a valid log.") from exc
+        distinct = SampleResult.objects.filter(run=run).values("sample_id").distinct().count()
+        return distinct, written
+    # Other databases (the demo's SQLite): rows in batches, repeated samples checked here.
     sample_ids: set[str] = set()
     seen: set[tuple[str, int]] = set()
-    written = 0
-
-    def once(values: dict[str, Any]) -> None:
-        # A sample (id, epoch) written twice would break the unique constraint mid-COPY: say so.
+    batch: list[SampleResult] = []
+    for record in records:
+        values = _sample_values(run, record, scorer)
         key = (values["sample_id"], values["epoch"])
         if key in seen:
             raise LogReadError(
                 f"The log holds sample '{key[0]}' (epoch {key[1]}) twice: it is not a valid log."
             )
         seen.add(key)
-
-    if connection.vendor == "postgresql":
-        fields = {f.name: f.column or f.name for f in SampleResult._meta.concrete_fields}
-        columns = ", ".join(connection.ops.quote_name(fields[c]) for c in _COLUMNS)
-        table = connection.ops.quote_name(SampleResult._meta.db_table)
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for record in records:
-                    values = _sample_values(run, record, scorer)
-                    once(values)
-                    sample_ids.add(values["sample_id"])
-                    values["scores"] = json.dumps(values["scores"])
-                    values["metadata"] = json.dumps(values["metadata"])
-                    copy.write_row([values[c] for c in _COLUMNS])
-                    written += 1
-        return sample_ids, written
-    batch: list[SampleResult] = []
-    for record in records:
-        values = _sample_values(run, record, scorer)
-        once(values)
         sample_ids.add(values["sample_id"])
         values["run"] = run
         batch.append(SampleResult(**values))
@@ -324,7 +331,7 @@ def _write_samples(run: EvaluationRun, records, scorer: str) -> tuple[set[str], 
             SampleResult.objects.bulk_create(batch)
             batch = []
     SampleResult.objects.bulk_create(batch)
-    return sample_ids, written
+    return len(sample_ids), written
 
 
 def read_log_header(path: str | Path):

@@ -148,6 +148,61 @@ def test_a_corrupt_sample_rolls_back_everything_already_written(qa_logs, ingest,
     assert not RunScore.objects.exists()
 
 
+def _rewritten(source: Path, target: Path, edit) -> Path:
+    """A copy of the archive with `edit(name, data)` deciding what each member becomes: a list
+    of (name, data) pairs written in order."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(target, "w") as dst:
+        for name in src.namelist():
+            for new_name, data in edit(name, src.read(name)):
+                dst.writestr(new_name, data)
+    return target
+
+
+def test_a_re_logged_sample_counts_once_with_its_last_record(qa_logs, ingest, tmp_path):
+    """Inspect appends a second member under the same name when a sample is logged again (a
+    requeued sample superseding its first record); its reader takes the last, and so does
+    Concord."""
+    import json
+
+    first = next(n for n in zipfile.ZipFile(qa_logs["eval"]).namelist() if n.startswith("samples/"))
+
+    def relog(name, data):
+        if name != first:
+            return [(name, data)]
+        record = json.loads(data)
+        earlier = {**record, "metadata": {**(record.get("metadata") or {}), "copy": "earlier"}}
+        return [(name, json.dumps(earlier).encode()), (name, data)]
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        path = _rewritten(qa_logs["eval"], tmp_path / "relogged.eval", relog)
+    run = ingest(path).run
+    assert run.sample_count == 6
+    rows = SampleResult.objects.filter(run=run)
+    assert rows.count() == 6
+    assert not rows.filter(metadata__copy="earlier").exists()
+
+
+def test_one_sample_under_two_names_is_refused_and_nothing_is_written(qa_logs, ingest, tmp_path):
+    first = next(n for n in zipfile.ZipFile(qa_logs["eval"]).namelist() if n.startswith("samples/"))
+
+    def twice(name, data):
+        return (
+            [(name, data), (name.replace(".json", "-copy.json"), data)]
+            if name == first
+            else [(name, data)]
+        )
+
+    path = _rewritten(qa_logs["eval"], tmp_path / "twice.eval", twice)
+    with pytest.raises(LogReadError, match=r"holds sample '.+' \(epoch 1\) twice"):
+        ingest(path)
+    assert not EvaluationRun.objects.exists()
+    assert not SampleResult.objects.exists()
+    assert not RunScore.objects.exists()
+
+
 def test_a_file_that_is_not_a_log_is_refused(ingest, tmp_path):
     text = tmp_path / "notes.txt"
     text.write_text("hello")
