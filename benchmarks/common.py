@@ -2,7 +2,7 @@
 of the processes a benchmark starts (production settings), machine facts, results files, stats.
 
 Benchmarks never touch the test databases: they use `concord_bench` (serving, opening a run,
-dispatch) and `concord_bench_ingest` (ingestion), and Redis db 11. Override with
+dispatch) and `concord_bench_ingest` (ingestion), and Redis db 14. Override with
 BENCH_DATABASE_URL, BENCH_INGEST_DATABASE_URL and BENCH_REDIS_URL.
 """
 
@@ -32,7 +32,7 @@ BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5
 INGEST_DB = os.environ.get(
     "BENCH_INGEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/concord_bench_ingest"
 )
-BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 SECRET = "concord-benchmark-key-not-secret-0123456789abcdef-0123456789"
 # A 100k-sample log holds more archive entries than the import default (80,000) accepts: the
 # benchmarks raise it, as an operator would (see the README).

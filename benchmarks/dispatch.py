@@ -1,4 +1,4 @@
-"""Benchmark 4: dispatch and scale-out, on the benchmark database and Redis db 11.
+"""Benchmark 4: dispatch and scale-out, on the benchmark database and Redis db 14.
 
 (a) Dispatch: 200 jobs, one after the other, `POST /api/v1/jobs/` (gunicorn, production settings,
     bearer token) until the worker's claim (`EvaluationJob.started_at`, set by the product's

@@ -49,7 +49,7 @@ WORK = DATA / "import-memory"
 DATABASE_URL = os.environ.get(
     "BENCH_IMPORT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/concord_bench_imports"
 )
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+REDIS_URL = os.environ.get("BENCH_IMPORT_REDIS_URL", "redis://127.0.0.1:6379/15")
 PY = sys.executable
 CHUNK = 1 << 20
 
