@@ -5,7 +5,8 @@
 2. ingest.py, serving.py, open_run.py, dispatch.py (each in its own process, each writing
    benchmarks/results/<name>.json), and import_memory.py (the imports work's upload benchmark,
    when present: its figures are in benchmarks/data/import_memory.json);
-3. prints one table (also written to benchmarks/results/summary.json) with the machine it ran on.
+3. prints one table (also written to benchmarks/results/summary.json, and as Markdown to
+   benchmarks/results/summary.md) with the machine it ran on.
 
     python benchmarks/run_all.py [--only ingest,serving,open_run,dispatch,import_memory]
 
@@ -156,7 +157,30 @@ def main(only: list[str]) -> int:
             "failures": failures,
         },
     )
+    write_markdown(machine, durations, total, sections)
     return 1 if failures else 0
+
+
+def write_markdown(machine: dict, durations: dict, total: float, sections: list) -> Path:
+    """The same table as Markdown (benchmarks/results/summary.md), for the README."""
+    lines = [
+        f"Recorded {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine['nproc']} "
+        f"cores ({machine['cpu']}), {machine['memory_gib']} GiB, Python {machine['python']}, "
+        f"PostgreSQL {machine['postgresql'].split(' ')[0]}, inspect-ai "
+        f"{machine['packages'].get('inspect_ai')}, Django {machine['packages'].get('django')}; "
+        f"load average {machine['loadavg_at_start'][0]:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end. `make bench` took {total / 60:.1f} min ("
+        + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in durations.items())
+        + ").",
+        "",
+    ]
+    for title, rows in sections:
+        lines += [f"**{title}**", "", "| measure | figure | note |", "| --- | ---: | --- |"]
+        lines += [f"| {w} | {f} | {n.replace('|', '/')} |" for w, f, n in rows]
+        lines.append("")
+    path = common.RESULTS_DIR / "summary.md"
+    path.write_text("\n".join(lines))
+    return path
 
 
 if __name__ == "__main__":
