@@ -36,6 +36,8 @@ format: install
 	$(PY) -m ruff check --fix .
 
 bench: install services
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		echo "wrk could not be installed: the serving benchmark uses its Python load generator"
 	$(PY) benchmarks/run_all.py
 
 clean:

@@ -171,7 +171,7 @@ def start_inspect_view(log_dir: Path) -> tuple[subprocess.Popen, str]:
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    common.wait_http(base + "/api/log-files", timeout=60, process=process)
+    common.wait_http(base + "/api/log-files", timeout=240, process=process)
     return process, base
 
 
