@@ -217,6 +217,12 @@ REST_FRAMEWORK = {
     # JSON only: exploring the API is Swagger UI's job (/api/docs/), which holds the strict CSP;
     # DRF's browsable pages carry inline styles.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's JSON and form parsers, bounded by DATA_UPLOAD_MAX_MEMORY_SIZE (413 past it).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api.parsers.JSONParser",
+        "config.api.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": ["config.api.throttling.PerClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"client": env.str("API_THROTTLE_RATE", default="1200/minute")},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -3,12 +3,21 @@
 Python-Markdown renders (raw HTML in the source passes through it), then nh3 keeps only an
 allow-list of tags, attributes and URL schemes. So no `<script>`, no `javascript:` links and no
 event-handler attributes (`onerror=`, `onclick=`, ...) survive, whatever the author wrote.
+
+Any text renders, and in bounded time: text that would send either library into deep recursion
+or a quadratic scan (lists or quotes nested thousands deep, thousands of unclosed `[` in one
+paragraph, thousands of nested HTML elements) is shown as plain text instead, escaped, with its
+paragraphs and line breaks. Without that, such a text in a finding or a guideline made its page a
+server error, or kept a worker busy for minutes.
 """
 
 from __future__ import annotations
 
+import re
+
 import markdown as _markdown
 import nh3
+from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
@@ -29,6 +38,22 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["extra", "sane_lists"]
 
+# Python-Markdown's link parser scans from each `[` to its `]` (to the end of the paragraph when
+# there is none): the characters scanned, summed, measure its cost (about 1 s per million).
+MAX_LINK_SCAN = 100_000
+# The HTML parser under nh3 slows quadratically with the depth of open elements (20,000 nested
+# <div>: 6 s).
+MAX_HTML_DEPTH = 200
+# Lists and quotes nested this deep on one line ("- - - - x", ">>>>> x") are not a document:
+# Python-Markdown recurses once per level, until Python's stack runs out.
+MAX_LINE_NESTING = 64
+_DEEP_LINE = re.compile(
+    rf"^[ \t]*(?:(?:[-*+]|\d{{1,9}}[.)])[ \t]+|>[ \t]*){{{MAX_LINE_NESTING},}}", re.MULTILINE
+)
+_BLOCKS = re.compile(r"\n[ \t]*\n")
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)")
+_VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
 
 def sanitize_html(html: str) -> str:
     """Keep only the allow-listed markup; links get rel="noopener noreferrer nofollow"."""
@@ -42,7 +67,51 @@ def sanitize_html(html: str) -> str:
     )
 
 
+def _link_scan(text: str) -> int:
+    """How many characters Python-Markdown's link parser scans in `text` (see MAX_LINK_SCAN)."""
+    if text.count("[") < 100:  # cheap, and enough for nearly every text
+        return 0
+    scanned = 0
+    for block in _BLOCKS.split(text):
+        opened: list[int] = []
+        for index, char in enumerate(block):
+            if char == "[":
+                opened.append(index)
+            elif char == "]" and opened:
+                scanned += index - opened.pop()
+        scanned += sum(len(block) - index for index in opened)
+    return scanned
+
+
+def _html_depth(text: str) -> int:
+    """The deepest nesting of HTML elements written in `text` (closing tags counted loosely)."""
+    if text.count("<") < MAX_HTML_DEPTH:
+        return 0
+    depth = deepest = 0
+    for closing, name in _TAG.findall(text):
+        if name.lower() in _VOID:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _plain(text: str) -> SafeString:
+    """The text itself, escaped, with its paragraphs and line breaks."""
+    return mark_safe(linebreaks(text, autoescape=True))  # noqa: S308  (escaped by linebreaks)
+
+
 def render_markdown(text: str) -> SafeString:
-    """Markdown source to HTML that is safe to put in a page."""
-    html = _markdown.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    """Markdown source to HTML that is safe to put in a page (any text, in bounded time)."""
+    text = text or ""
+    if (
+        _link_scan(text) > MAX_LINK_SCAN
+        or _html_depth(text) > MAX_HTML_DEPTH
+        or _DEEP_LINE.search(text)
+    ):
+        return _plain(text)
+    try:
+        html = _markdown.markdown(text, extensions=EXTENSIONS, output_format="html")
+    except RecursionError:  # lists or quotes nested deeper than Python's stack
+        return _plain(text)
     return mark_safe(sanitize_html(html))  # noqa: S308  (sanitised by nh3 just above)

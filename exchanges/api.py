@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.inputs import validated_input
+from config.api.parsers import JSONParser
 from config.api.permissions import SIGNED_IN
-from exchanges import selectors, services
+from exchanges import rules, selectors, services
 from exchanges.filters import ExchangeFilter
 from exchanges.models import Exchange
 from exchanges.serializers import (
@@ -28,7 +29,28 @@ from exchanges.serializers import (
     OutcomeSerializer,
     ReasonSerializer,
 )
-from institutes.models import User
+from institutes import access
+from institutes.models import Institute, User
+
+NOT_A_PROPOSER = (
+    "Only a lead of the home or the host institute (or a programme manager) proposes an exchange."
+)
+
+
+def _member_named(username: str, institute: Institute) -> User:
+    """The active member of `institute` with this username. Anyone else, whether the username
+    belongs to nobody, to a disabled account or to someone of another institute, gets the same
+    refusal: the answer says nothing about who has an account."""
+    person = (
+        User.objects.filter(username=username, is_active=True, memberships__institute=institute)
+        .distinct()
+        .first()
+    )
+    if person is None:
+        raise ValidationError(
+            {"person": f"No member of {institute.name} has the username '{username}'."}
+        )
+    return person
 
 
 @extend_schema_view(
@@ -74,7 +96,17 @@ class ExchangeViewSet(
         responses={201: ExchangeSerializer},
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
+        # Who may propose at all is decided before the body is read, and whether this proposer
+        # may propose between these institutes before the person is looked up: someone without
+        # the right learns nothing from the answer (always 403, whatever the body names).
+        access.require(rules.may_propose_any(self.user), NOT_A_PROPOSER)
         data = validated_input(ExchangeCreateSerializer, request)
+        home, host = data["home_institute"], data["host_institute"]
+        access.require(
+            rules.may_propose(self.user, home_institute=home, host_institute=host),
+            NOT_A_PROPOSER,
+        )
+        data["person"] = _member_named(data["person"], home)
         exchange = services.exchange_propose(user=self.user, **data)
         return self._respond(exchange, status.HTTP_201_CREATED)
 

@@ -8,7 +8,7 @@ from config.api import inputs
 from evaluations.models import EvaluationProject
 from exchanges.models import ChecklistItem, Exchange, ExchangeApproval
 from institutes import access
-from institutes.models import Institute, Role, User
+from institutes.models import Institute, Role
 
 
 class ExchangeApprovalSerializer(serializers.ModelSerializer):
@@ -96,9 +96,11 @@ def _institute_field(**kwargs) -> inputs.SlugRelatedField:
 class ExchangeCreateSerializer(serializers.Serializer):
     """Only the shape of a proposal; exchanges.services decides what is allowed and valid."""
 
-    person = inputs.SlugRelatedField(
-        slug_field="username",
-        queryset=User.objects.filter(is_active=True),
+    # A username, looked up among the home institute's members only after the proposer is known
+    # to lead the home or the host institute (exchanges.api): an unknown username and one of
+    # someone elsewhere get the same answer, so proposing tells nobody who has an account.
+    person = inputs.CharField(
+        max_length=150,
         help_text="Username of the person, a member of the home institute.",
     )
     home_institute = _institute_field(help_text="Code of the person's institute.")

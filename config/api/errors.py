@@ -8,6 +8,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
@@ -70,6 +71,21 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, RequestDataTooBig):
+        # Django refuses a body held in memory past DATA_UPLOAD_MAX_MEMORY_SIZE: `request.body`
+        # (JSON, forms) on its Content-Length before reading it, the multipart parser when the
+        # form's fields (files aside) pass it. A 413 in the API's shape, not Django's bare 400.
+        from config.api.parsers import BodyTooLarge, declared_length
+
+        request = context.get("request")
+        multipart = (getattr(request, "content_type", "") or "").startswith("multipart/")
+        exc = (
+            BodyTooLarge(form_fields=True)
+            if multipart
+            else BodyTooLarge(declared_length({"request": request}))
+        )
+    elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
+        exc = exceptions.ParseError(str(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -42,6 +42,7 @@ ERROR_DESCRIPTIONS = {
     "401": "No credentials, or an invalid, expired or revoked token.",
     "403": "Authenticated, but your role (or a read-only token) does not allow this.",
     "404": "No such object, or it is outside the projects you take part in.",
+    "413": "The request body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (nothing is read).",
     "429": "Too many requests for this token: see `retry_after_seconds`.",
 }
 
@@ -56,6 +57,8 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("400")  # invalid input, a refused change, or a bad filter value
         if has_path_params or is_list:
             codes.append("404")  # an object outside your projects, or a page past the end
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.append("413")  # a body over the limit (config.api.parsers)
         codes.append("429")
         return sorted(codes)
 

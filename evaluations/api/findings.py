@@ -6,10 +6,10 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from config.api.inputs import validated_input
+from config.api.parsers import JSONParser
 from config.api.permissions import SIGNED_IN
 from evaluations.api.finding_serializers import (
     FindingCreateSerializer,

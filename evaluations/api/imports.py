@@ -21,11 +21,12 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from config.api.inputs import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from config.api.parsers import FormParser
 from config.api.permissions import TokenScopeAllowsMethod
 from config.api.schema import ErrorSerializer
 from evaluations import uploads

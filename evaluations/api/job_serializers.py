@@ -84,6 +84,10 @@ class JobSerializer(serializers.ModelSerializer):
     )
     progress_percent = serializers.IntegerField(read_only=True)
     is_final = serializers.BooleanField(read_only=True)
+    run = serializers.SerializerMethodField(
+        help_text="Id of the run the job produced: null until it has one, and null to whoever "
+        "may not see the project's results (an embargo keeps them with the participants)."
+    )
 
     class Meta:
         model = EvaluationJob
@@ -115,6 +119,16 @@ class JobSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_run(self, obj: EvaluationJob) -> int | None:
+        """The run is a result: shown under the same rule as the run itself
+        (`access.can_see_results`, as the job page decides whether to link it)."""
+        if obj.run_id is None:
+            return None
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return obj.run_id if access.can_see_results(user, obj.project) else None
 
 
 class ScoreSerializer(serializers.ModelSerializer):

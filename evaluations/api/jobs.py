@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from config.api.inputs import validated_input
+from config.api.parsers import JSONParser
 from config.api.permissions import SIGNED_IN
 from evaluations.api.job_filters import JobFilter
 from evaluations.api.job_serializers import (
@@ -93,7 +93,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     def _job_response(self, job, http_status=status.HTTP_200_OK) -> Response:
         fresh = self.get_queryset().get(pk=job.pk)
-        return Response(JobSerializer(fresh).data, http_status)
+        return Response(self.get_serializer(fresh).data, http_status)
 
     @extend_schema(
         summary="Queue a job (evaluators of a participating institute)",

@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from config.api.inputs import input_names, validated_input
+from config.api.parsers import JSONParser
 from config.api.permissions import SIGNED_IN
 from evaluations.api.findings import FindingViewSet
 from evaluations.api.guidelines import GuidelineViewSet

@@ -256,3 +256,76 @@ def test_the_schema_documents_the_exchange_endpoints():
     for action in ACTIONS:
         operation = paths[f"/api/v1/exchanges/{{id}}/{action}/"]["post"]
         assert {"200", "400", "401", "403", "404"} <= set(operation["responses"])
+
+
+def _proposal(today, **fields) -> dict:
+    body = {
+        "person": "bob",
+        "home_institute": "inst-a",
+        "host_institute": "inst-b",
+        "role_title": "Visiting evaluator",
+        "start_date": (today + timedelta(days=3)).isoformat(),
+        "end_date": (today + timedelta(days=33)).isoformat(),
+    }
+    body.update(fields)
+    return body
+
+
+@pytest.mark.parametrize("who", ["bob", "vera", "dan"])
+def test_who_may_not_propose_gets_the_same_403_whatever_the_body_names(who, request, today):
+    """Refused before the body is read: a username that exists, one that does not, and a body
+    that is not a proposal at all get the same answer."""
+    client = bearer(request.getfixturevalue(who))
+    answers = [
+        client.post(url(), body, format="json")
+        for body in (
+            _proposal(today),
+            _proposal(today, person="no-such-user"),
+            _proposal(today, person="charlie"),
+            {"person": 5},
+        )
+    ]
+    assert {a.status_code for a in answers} == {403}
+    assert len({a.content for a in answers}) == 1
+    assert answers[0].json()["error"]["code"] == "permission_denied"
+    assert not Exchange.objects.exists()
+
+
+def test_a_lead_of_neither_institute_learns_nothing_about_usernames(
+    charlie, bob, institute_b, today
+):
+    """charlie leads C, so may propose, but not between A and B: 403 before the person is looked
+    up, whether the username exists or not."""
+    client = bearer(charlie)
+    known = client.post(url(), _proposal(today), format="json")
+    unknown = client.post(url(), _proposal(today, person="no-such-user"), format="json")
+    assert known.status_code == unknown.status_code == 403
+    assert known.content == unknown.content
+
+
+def test_a_person_who_is_not_a_visible_member_reads_the_same_as_nobody(
+    carol, bob, charlie, institute_a, today
+):
+    """carol leads the host institute: she names a member of A to propose, and any other
+    username (nobody's, someone of another institute, a disabled member of A) gets one and the
+    same refusal."""
+    from tests.factories import member
+
+    gone = member("gone", institute_a)
+    gone.is_active = False
+    gone.save()
+    client = bearer(carol)
+    answers = {
+        name: client.post(url(), _proposal(today, person=name), format="json")
+        for name in ("no-such-user", "charlie", "gone")
+    }
+    errors = {name: a.json()["error"] for name, a in answers.items()}
+    assert {a.status_code for a in answers.values()} == {400}
+    for name, error in errors.items():
+        assert error["fields"] == {
+            "person": [f"No member of {institute_a.name} has the username '{name}'."]
+        }
+    assert not Exchange.objects.exists()
+    accepted = client.post(url(), _proposal(today), format="json")
+    assert accepted.status_code == 201, accepted.json()
+    assert accepted.json()["person"] == "bob"

@@ -15,6 +15,10 @@ each kind of user, and every answer is searched:
 - under an embargo on A's projects, for the programme manager (who takes part in none): no run,
   sample or finding of them, by id and by text (EMBARGOED), while participants still see them.
 
+Besides list ids, every JSON answer's reference fields (a job's `run`, an export's `run_id`) are
+read: they must not name an object the user may not see (a job of an embargoed project names its
+run to participants only).
+
 Status codes per role and route are the matrices' business (test_matrix.py, test_api_matrix.py,
 which also send a revoked token and a read-scope token); this test is about what is inside.
 """
@@ -178,6 +182,24 @@ def page_requests(w) -> list[tuple[str, str, dict | None]]:
     return found
 
 
+# Fields that name an object of another kind by id, in any JSON answer (a job's `run`, an
+# export's `run_id`): the object they name must be one the user may see.
+REFERENCES = {"run": EvaluationRun, "run_id": EvaluationRun}
+
+
+def _references(body):
+    """(field, value) of every reference field anywhere in a JSON answer."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key in REFERENCES and isinstance(value, int) and not isinstance(value, bool):
+                yield key, value
+            else:
+                yield from _references(value)
+    elif isinstance(body, list):
+        for item in body:
+            yield from _references(item)
+
+
 def _ids_in_list(body) -> list[int]:
     if isinstance(body, dict) and isinstance(body.get("results"), list):
         return [item.get("id") for item in body["results"] if isinstance(item, dict)]
@@ -191,6 +213,7 @@ class Scan:
         self.foreign_ids = 0
         self.unexpected_2xx = 0
         self.seen_own = 0  # answers showing the user's own marked objects: the scan can see
+        self.references = 0  # reference fields (a job's run, ...) read in JSON answers
 
     def body(self, who, url, response, markers: list[str], own: list[str]) -> str:
         self.requests += 1
@@ -201,6 +224,21 @@ class Scan:
                 self.leaks.append(f"  {who}: {url} shows {marker!r} ({response.status_code})")
         self.seen_own += any(marker in text for marker in own)
         return text
+
+    def referenced_ids(self, who, url, text, forbidden: dict[type, set[int]]) -> set[int]:
+        """Reference fields naming a forbidden object are leaks; returns the ids referenced."""
+        try:
+            body = json.loads(text)
+        except ValueError:
+            return set()
+        seen = set()
+        for key, value in _references(body):
+            self.references += 1
+            seen.add(value)
+            if value in forbidden.get(REFERENCES[key], set()):
+                self.foreign_ids += 1
+                self.leaks.append(f"  {who}: {url} names {REFERENCES[key].__name__} {value}")
+        return seen
 
     def list_ids(self, who, name, url, text, forbidden: dict[type, set[int]]) -> None:
         if name not in LIST_MODELS:
@@ -219,16 +257,21 @@ class Scan:
             self.leaks.append(f"  {who}: {url} lists {model.__name__} {sorted(bad)}")
 
 
-def scan_as(w, who: str, user, scan: Scan, *, markers, own, forbidden, client) -> None:
+def scan_as(w, who: str, user, scan: Scan, *, markers, own, forbidden, client) -> set[int]:
+    """Every GET route as `user`; returns the ids that reference fields named."""
     api = bearer(user)
+    referenced: set[int] = set()
     for name, url, query in api_requests(w):
         response = api.get(url, query)
         text = scan.body(who, f"{url}?{query or ''}", response, markers, own)
+        referenced |= scan.referenced_ids(who, url, text, forbidden)
         if name in LIST_MODELS or name.endswith("-list"):
             scan.list_ids(who, name, url, text, forbidden)
     client.force_login(user)
     for _key, url, query in page_requests(w):
-        scan.body(who, url, client.get(url, query), markers, own)
+        text = scan.body(who, url, client.get(url, query), markers, own)
+        referenced |= scan.referenced_ids(who, url, text, forbidden)
+    return referenced
 
 
 def test_nothing_of_another_institutes_project_reaches_anyone(two_worlds, client):
@@ -299,7 +342,7 @@ def test_under_an_embargo_a_programme_manager_outside_gets_no_results(embargoed,
         client=client,
     )
     participant = Scan()
-    scan_as(
+    participant_referenced = scan_as(
         w,
         "viewer",
         w.users["viewer"],
@@ -315,6 +358,9 @@ def test_under_an_embargo_a_programme_manager_outside_gets_no_results(embargoed,
         f"({participant.seen_own} answers showed them to a participating viewer)"
     )
     assert participant.seen_own > 0, "participants must still see embargoed results"
+    # The job that produced an embargoed run names it to participants (the scan reads the
+    # field it checks), and to nobody else.
+    assert w.rw.job.run_id in participant_referenced
     assert not scan.leaks, "\n".join(scan.leaks[:50])
 
 

@@ -227,3 +227,35 @@ def test_only_programme_managers_register_tasks(api, alice):
         format="json",
     )
     assert response.status_code == 403
+
+
+def test_under_an_embargo_a_job_names_its_run_only_to_whoever_sees_the_run(
+    api, project, target_system, qa_task, institute_a, bob, pm
+):
+    """The run is a result: a programme manager outside an embargoed project sees the job (the
+    project is visible) but not which run it made, since that run answers 404 to them."""
+    from tests.evaluations.jobs.factories import RunFactory
+
+    run = RunFactory(project=project, system=target_system, task=qa_task, institute=institute_a)
+    job = JobFactory(
+        project=project,
+        system=target_system,
+        task=qa_task,
+        institute=institute_a,
+        status=Status.SUCCEEDED,
+        run=run,
+    )
+    project.embargo_until = timezone.now() + timedelta(days=30)
+    project.save()
+
+    def shown(user):
+        client = api(user)
+        detail = client.get(f"/api/v1/jobs/{job.pk}/").json()
+        [listed] = client.get("/api/v1/jobs/").json()["results"]
+        return detail["run"], listed["run"], client.get(f"/api/v1/runs/{run.pk}/").status_code
+
+    assert shown(pm) == (None, None, 404)
+    assert shown(bob) == (run.pk, run.pk, 200)
+    project.embargo_until = timezone.now() - timedelta(days=1)  # the embargo ends
+    project.save()
+    assert shown(pm) == (run.pk, run.pk, 200)
