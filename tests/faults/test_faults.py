@@ -49,7 +49,6 @@ def test_jobs_survive_worker_and_broker_faults(tmp_path, institute_a, bob):
 
     # redelivered after the visibility timeout, and one message sent twice: one run each
     assert again.redelivered >= 1
-    assert again.deliveries == again.messages + again.redelivered
     assert again.not_claimed >= again.deliveries - again.jobs
     assert again.claims == again.runs == again.executions == again.jobs
 
