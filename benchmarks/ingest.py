@@ -33,7 +33,7 @@ from benchmarks import common
 from benchmarks.logs import ensure_log, log_path
 
 PROJECT = "bench-ingest"
-STREAM_PREFIX = 50  # samples read with read_eval_log_samples from the largest log
+STREAM_PREFIX = 20  # samples read with read_eval_log_samples from the largest log
 LIMITS_MAX = 20_000  # (b) and (c) on at most this many sample entries of a log (time bound)
 
 

@@ -18,6 +18,7 @@ run page went from seconds to milliseconds (benchmarks/README.md).
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from collections.abc import Iterable
 from typing import Any
 
@@ -50,14 +51,18 @@ def stored_primary_moments(stored: dict | None) -> stats.ClusterMoments | None:
 
 
 def scorer_moments(run: EvaluationRun, scorers: Iterable[str]) -> dict[str, stats.ClusterMoments]:
-    """{scorer: moments} over the run's sample rows, for scorers with numeric values."""
+    """{scorer: moments} over the run's sample rows, for scorers with numeric values.
+
+    The rows come in sample-id order (the table's unique index), so a sample's epochs arrive
+    together and each cluster ends where the id changes: per scorer, only its values (8 bytes
+    each) and where each cluster ends are kept, whatever the number of samples."""
     names = sorted({s for s in scorers if s})
     if not names:
         return {}
     aliases = {f"v{i}": name for i, name in enumerate(names)}
     rows = (
         SampleResult.objects.filter(run=run)
-        .order_by()
+        .order_by("sample_id", "epoch")
         .annotate(
             **{
                 alias: KeyTextTransform("value", KeyTransform(name, "scores"))
@@ -67,21 +72,31 @@ def scorer_moments(run: EvaluationRun, scorers: Iterable[str]) -> dict[str, stat
         .values_list("sample_id", *aliases)
         .iterator(chunk_size=_CHUNK)
     )
-    values: dict[str, list[float]] = {name: [] for name in names}
-    clusters: dict[str, list[str]] = {name: [] for name in names}
+    values = {name: array("d") for name in names}
+    ends = {name: array("Q") for name in names}  # one past each cluster's last value
+    previous: str | None = None
     for sample_id, *raw in rows:
+        if sample_id != previous:
+            for name in names:
+                xs, cut = values[name], ends[name]
+                if xs and (not cut or cut[-1] != len(xs)):
+                    cut.append(len(xs))
+            previous = sample_id
         for name, value in zip(names, raw, strict=True):
             if value is None or value.startswith(("{", "[")):
                 continue  # no score, or a dict/list value: no single number (as in ingestion)
             number = score_as_float(value)
             if number is not None:
                 values[name].append(number)
-                clusters[name].append(sample_id)
-    return {
-        name: stats.ClusterMoments.from_values(values[name], clusters[name])
-        for name in names
-        if values[name]
-    }
+    out = {}
+    for name in names:
+        xs, cut = values[name], ends[name]
+        if not xs:
+            continue
+        if cut[-1:] != array("Q", [len(xs)]):
+            cut.append(len(xs))
+        out[name] = stats.ClusterMoments.from_clustered(xs, cut)
+    return out
 
 
 def scorer_summaries(run: EvaluationRun, scorers: Iterable[str]) -> dict[str, stats.MeanEstimate]:

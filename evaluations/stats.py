@@ -50,7 +50,7 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, pairwise
 from statistics import NormalDist
 from typing import Any, Literal
 
@@ -430,6 +430,30 @@ class ClusterMoments:
             clusters=len(residuals),
             total=math.fsum(xs),
             residual_sq=math.fsum(math.fsum(r) ** 2 for r in residuals.values()),
+            binary=is_binary(xs),
+        )
+
+    @classmethod
+    def from_clustered(cls, values: Sequence[float], ends: Sequence[int]) -> ClusterMoments:
+        """:meth:`from_values` for values already grouped by cluster: cluster k is
+        ``values[ends[k-1]:ends[k]]``. The same figures, without a key or a list per value."""
+        xs = values
+        if not xs:
+            raise ValueError("Cannot summarise no scores: values is empty.")
+        bounds = [0, *ends]
+        if bounds[-1] != len(xs) or any(b <= a for a, b in pairwise(bounds)):
+            raise ValueError("ends must rise strictly and end at len(values).")
+        m = math.fsum(xs) / len(xs)
+
+        def centred_squares():
+            for a, b in pairwise(bounds):
+                yield math.fsum(x - m for x in xs[a:b]) ** 2
+
+        return cls(
+            n=len(xs),
+            clusters=len(ends),
+            total=math.fsum(xs),
+            residual_sq=math.fsum(centred_squares()),
             binary=is_binary(xs),
         )
 

@@ -517,7 +517,9 @@ def test_objects_of_another_project_are_not_found_through_this_one(client, jw, a
     assert AccessWindow.objects.filter(pk=stray.pk).exists()
 
 
-def test_project_page_links_to_results_and_queue_form_for_those_who_act(client, alice, vera, institute_a):
+def test_project_page_links_to_results_and_queue_form_for_those_who_act(
+    client, alice, vera, institute_a
+):
     from evaluations.services.projects import project_create
 
     project = project_create(user=alice, title="Linked", lead_institute=institute_a)

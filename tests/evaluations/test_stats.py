@@ -294,6 +294,25 @@ def test_summary_from_moments_matches_summary_from_values(values, epochs, binary
             assert got == pytest.approx(want, abs=1e-9)
 
 
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=30), data=st.data()
+)
+@FAST
+def test_moments_of_values_grouped_by_cluster_equal_those_keyed_per_value(sizes, data):
+    values = data.draw(st.lists(scores, min_size=sum(sizes), max_size=sum(sizes)))
+    clusters = [k for k, size in enumerate(sizes) for _ in range(size)]
+    ends = [sum(sizes[: k + 1]) for k in range(len(sizes))]
+    assert stats.ClusterMoments.from_clustered(values, ends) == stats.ClusterMoments.from_values(
+        values, clusters
+    )
+
+
+@pytest.mark.parametrize("ends", [[], [2], [0, 3], [2, 2, 3], [1, 4]])
+def test_cluster_ends_must_rise_and_end_at_the_last_value(ends):
+    with pytest.raises(ValueError):
+        stats.ClusterMoments.from_clustered([0.0, 1.0, 1.0], ends)
+
+
 # ---------------------------------------------------------------------------------------------
 # Paired differences
 # ---------------------------------------------------------------------------------------------

@@ -51,11 +51,11 @@ class Classification:
     stale: list[str]  # registered keys that match no route
 
     def summary(self) -> str:
-        pending = ", ".join(sorted(registry.PENDING_OTHER_MODULES))
+        elsewhere = ", ".join(f"{p} in {t}" for p, t in sorted(registry.CHECKED_ELSEWHERE.items()))
         return (
             f"{len(self.routes)} routes, {len(self.unclassified)} unclassified "
-            f"({len(self.covered)} with an entry, {len(self.pending)} pending other modules: "
-            f"{pending})"
+            f"({len(self.covered)} with an entry here, {len(self.pending)} checked by the "
+            f"matrices of {elsewhere})"
         )
 
 
@@ -66,7 +66,7 @@ def classify() -> Classification:
     for route in routes:
         if route.key in entries:
             covered.append(route)
-        elif route.route.startswith(tuple(registry.PENDING_OTHER_MODULES)):
+        elif route.route.startswith(tuple(registry.CHECKED_ELSEWHERE)):
             pending.append(route)
         else:
             unclassified.append(route)

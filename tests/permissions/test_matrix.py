@@ -1,5 +1,6 @@
 """The permission matrix, built from the URL configuration: every route of config.urls must have
-an entry in the registry (or sit under a prefix pending other modules), and every entry is
+an entry in the registry (or sit under a prefix that another matrix checks: the API, the
+admin), and every entry is
 requested as each kind of user. See registry.py for the roles and how to add entries."""
 
 from __future__ import annotations
