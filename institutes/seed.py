@@ -15,7 +15,7 @@ INSTITUTES = [
 ]
 
 # username, first, last, institute code (None for the programme manager), role
-PEOPLE = [
+PEOPLE: list[tuple[str, str, str, str | None, Role | None]] = [
     ("alice", "Alice", "Ashworth", "uk-aisi", Role.LEAD),
     ("bob", "Bob", "Bennett", "uk-aisi", Role.EVALUATOR),
     ("uma", "Uma", "Underwood", "uk-aisi", Role.VIEWER),
@@ -41,8 +41,8 @@ def seed_institutes() -> SeededPeople:
             code=code, defaults={"name": name, "country": country, "website": website}
         )
     users = {}
-    for username, first, last, code, role in PEOPLE:
-        is_pm = code is None
+    for username, first, last, home, role in PEOPLE:
+        is_pm = home is None
         user, _ = User.objects.update_or_create(
             username=username,
             defaults={
@@ -58,9 +58,9 @@ def seed_institutes() -> SeededPeople:
         if not user.check_password(DEMO_PASSWORD):
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        if code is not None:
+        if home is not None and role is not None:
             Membership.objects.update_or_create(
-                user=user, institute=institutes[code], defaults={"role": role}
+                user=user, institute=institutes[home], defaults={"role": role}
             )
         users[username] = user
     return SeededPeople(institutes=institutes, users=users)

@@ -104,7 +104,7 @@ def retry_jobs(modeladmin, request, queryset):
     )
 
 
-JOB_FIELDS = [
+JOB_FIELDS: tuple[str, ...] = (
     "project",
     "task",
     "system",
@@ -129,7 +129,7 @@ JOB_FIELDS = [
     "enqueued_at",
     "started_at",
     "finished_at",
-]
+)
 
 
 @admin.register(EvaluationJob)
@@ -165,7 +165,7 @@ class RunScoreInline(ReadOnlyInline):
     fields = ["scorer", "metric", "value", "stderr", "scored_samples"]
 
 
-RUN_FIELDS = [
+RUN_FIELDS: tuple[str, ...] = (
     "project",
     "task",
     "system",
@@ -192,7 +192,7 @@ RUN_FIELDS = [
     "error",
     "uploaded_by",
     "created_at",
-]
+)
 
 
 @admin.register(EvaluationRun)

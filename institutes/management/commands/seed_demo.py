@@ -32,5 +32,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo data is loaded. Logins (password for all: {DEMO_PASSWORD}):")
         )
         for username, _first, _last, code, role in PEOPLE:
-            what = f"{role.label.lower()} at {code}" if code else "programme manager (admin access)"
+            what = (
+                f"{role.label.lower()} at {code}"
+                if code and role
+                else "programme manager (admin access)"
+            )
             self.stdout.write(f"  {username:<8} {what}")
