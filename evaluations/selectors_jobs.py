@@ -74,14 +74,23 @@ def run_for(user, pk) -> EvaluationRun:
         raise Http404("No such run.") from exc
 
 
-def run_samples(run: EvaluationRun) -> QuerySet[SampleResult]:
+def visible_run_pk(user, pk) -> int:
+    """The run's id when the user may see its results (404 otherwise), without loading the run:
+    what the sample endpoints need before they read the samples."""
+    try:
+        return runs_for(user).order_by().values_list("pk", flat=True).get(pk=pk)
+    except (EvaluationRun.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such run.") from exc
+
+
+def run_samples(run: EvaluationRun | int) -> QuerySet[SampleResult]:
     """The run's sample rows in a stable order (id), without the heavy text columns' siblings
     deferred: list views show input/output excerpts."""
     return SampleResult.objects.filter(run=run).order_by("id")
 
 
 def sample_for(user, run_pk, sample_pk) -> SampleResult:
-    run = run_for(user, run_pk)
+    run = visible_run_pk(user, run_pk)
     try:
         return run_samples(run).get(pk=sample_pk)
     except (SampleResult.DoesNotExist, ValueError, TypeError) as exc:

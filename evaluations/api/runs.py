@@ -16,7 +16,7 @@ from config.api.permissions import SIGNED_IN
 from evaluations.api.job_filters import RunFilter, SampleFilter
 from evaluations.api.job_serializers import RunDetailSerializer, RunSerializer, SampleSerializer
 from evaluations.models import SampleResult
-from evaluations.selectors_jobs import run_for, run_samples, runs_for, with_job_id
+from evaluations.selectors_jobs import run_for, run_samples, runs_for, visible_run_pk, with_job_id
 
 RUN_ID = OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Run id.")
 
@@ -72,5 +72,5 @@ class RunSampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no run
             return SampleResult.objects.none()
-        run = run_for(self.request.user, self.kwargs["run_id"])  # 404 outside your results
-        return run_samples(run)
+        # 404 outside your results; the run itself is not needed, only that it may be read.
+        return run_samples(visible_run_pk(self.request.user, self.kwargs["run_id"]))
