@@ -7,6 +7,9 @@ at A, vera a viewer at A, charlie an outsider at institute C, and pm a programme
 from __future__ import annotations
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 
 from institutes.models import Role
 from tests.factories import InstituteFactory, UserFactory, member
@@ -73,3 +76,16 @@ def verify_second_factor():
         return device
 
     return verify
+
+
+@pytest.fixture
+def wsgi_app():
+    """The WSGI application, without the per-request closing of database connections (the test
+    runs in one transaction; Django's test client skips that closing the same way)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)

@@ -7,11 +7,6 @@ from __future__ import annotations
 import io
 import json
 
-import pytest
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-
 from institutes.services import token_create
 
 
@@ -29,19 +24,6 @@ class UnreadableInput(io.RawIOBase):
         raise AssertionError("the request body was read")
 
     readinto = readline = read
-
-
-@pytest.fixture
-def wsgi_app():
-    """The WSGI application, without the per-request closing of database connections (the test
-    runs in one transaction; Django's test client skips that closing the same way)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield get_wsgi_application()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def declared_only(wsgi_app, user, path: str, *, content_type: str, length: int):

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 
-from tests import unread_body
 from tests.api.conftest import bearer, error_of
 from tests.unread_body import declared_only
-
-wsgi_app = unread_body.wsgi_app  # the fixture, for these tests
 
 URL = "/api/v1/findings/"
 

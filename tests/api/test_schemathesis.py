@@ -57,9 +57,7 @@ from collections import Counter
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -152,19 +150,6 @@ def _known_for(path: str, names: list[str], known: dict) -> dict:
     prefix = max((p for p in known if path.startswith(p)), key=len, default=None)
     values = known.get(prefix, {})
     return {name: values[name] for name in names if name in values}
-
-
-@pytest.fixture
-def wsgi_app():
-    """The WSGI application, without the per-request closing of database connections (the test
-    runs in one transaction; Django's test client skips that closing the same way)."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield get_wsgi_application()
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def _strategies(operation, values: dict):

@@ -26,7 +26,7 @@ import time
 from html.parser import HTMLParser
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from evaluations import exports
@@ -36,19 +36,10 @@ from evaluations.markdown import (
     URL_SCHEMES,
     render_markdown,
 )
+from tests.properties import bounded
 from tests.security.conftest import figure
 
 COUNTS: dict[str, int] = {}
-
-
-def bounded(examples: int):
-    return settings(
-        max_examples=examples,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
 
 
 def counted(name: str) -> None:

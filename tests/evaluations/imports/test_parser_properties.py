@@ -31,7 +31,7 @@ from collections import Counter
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from evaluations.ingestion.errors import LogReadError
@@ -39,18 +39,9 @@ from evaluations.services.imports import log_storage, run_import
 from tests.evaluations.imports import lm_eval_files as lm
 from tests.evaluations.imports import logs
 from tests.evaluations.imports.helpers import files_under, rows
+from tests.properties import bounded
 
 PRODUCT_ERRORS = (LogReadError, ValidationError)
-
-
-def bounded(examples: int):
-    return settings(
-        max_examples=examples,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
 
 
 # --- strategies --------------------------------------------------------------------------------

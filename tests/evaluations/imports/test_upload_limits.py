@@ -12,11 +12,8 @@ from __future__ import annotations
 import pytest
 
 from evaluations.uploads import FORM_ALLOWANCE
-from tests import unread_body
 from tests.evaluations.imports.helpers import bearer, error_of, files_under, post_log, rows
 from tests.unread_body import declared_only
-
-wsgi_app = unread_body.wsgi_app  # the fixture, for these tests
 
 FIELDS_LIMIT = 5_000
 
