@@ -74,13 +74,17 @@ def scorer_moments(run: EvaluationRun, scorers: Iterable[str]) -> dict[str, stat
     )
     values = {name: array("d") for name in names}
     ends = {name: array("Q") for name in names}  # one past each cluster's last value
+
+    def close_clusters() -> None:
+        for name in names:
+            xs, cut = values[name], ends[name]
+            if len(xs) > (cut[-1] if cut else 0):
+                cut.append(len(xs))
+
     previous: str | None = None
     for sample_id, *raw in rows:
         if sample_id != previous:
-            for name in names:
-                xs, cut = values[name], ends[name]
-                if xs and (not cut or cut[-1] != len(xs)):
-                    cut.append(len(xs))
+            close_clusters()
             previous = sample_id
         for name, value in zip(names, raw, strict=True):
             if value is None or value.startswith(("{", "[")):
@@ -88,15 +92,12 @@ def scorer_moments(run: EvaluationRun, scorers: Iterable[str]) -> dict[str, stat
             number = score_as_float(value)
             if number is not None:
                 values[name].append(number)
-    out = {}
-    for name in names:
-        xs, cut = values[name], ends[name]
-        if not xs:
-            continue
-        if cut[-1:] != array("Q", [len(xs)]):
-            cut.append(len(xs))
-        out[name] = stats.ClusterMoments.from_clustered(xs, cut)
-    return out
+    close_clusters()
+    return {
+        name: stats.ClusterMoments.from_clustered(values[name], ends[name])
+        for name in names
+        if values[name]
+    }
 
 
 def scorer_summaries(run: EvaluationRun, scorers: Iterable[str]) -> dict[str, stats.MeanEstimate]:

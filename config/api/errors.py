@@ -80,9 +80,7 @@ def exception_handler(exc, context):
         request = context.get("request")
         multipart = (getattr(request, "content_type", "") or "").startswith("multipart/")
         exc = (
-            BodyTooLarge(form_fields=True)
-            if multipart
-            else BodyTooLarge(declared_length({"request": request}))
+            BodyTooLarge(form_fields=True) if multipart else BodyTooLarge(declared_length(request))
         )
     elif isinstance(exc, (TooManyFieldsSent, TooManyFilesSent)):
         exc = exceptions.ParseError(str(exc))

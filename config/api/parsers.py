@@ -48,8 +48,8 @@ class BodyTooLarge(APIException):
         super().__init__(message)
 
 
-def declared_length(parser_context) -> int | None:
-    request = (parser_context or {}).get("request")
+def declared_length(request) -> int | None:
+    """The request's Content-Length (None when it is not a number)."""
     meta = getattr(request, "META", {}) if request is not None else {}
     try:
         return int(meta.get("CONTENT_LENGTH") or 0)
@@ -63,7 +63,7 @@ def read_bounded(stream, parser_context) -> bytes:
     limit = max_body_bytes()
     if limit is None:
         return stream.read()
-    declared = declared_length(parser_context)
+    declared = declared_length((parser_context or {}).get("request"))
     if declared is not None and declared > limit:
         raise BodyTooLarge(declared)
     chunks: list[bytes] = []

@@ -40,7 +40,7 @@ except ImportError:  # pragma: no cover
 
 HEADER_JSON = "header.json"
 START_JSON = "_journal/start.json"
-SAMPLES_DIR = "samples/"
+SAMPLES_DIR = safety.SAMPLES_PREFIX
 
 
 @dataclass

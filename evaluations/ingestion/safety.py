@@ -334,16 +334,17 @@ class _Directory:
             self.flags[i],
         )
 
-    def live(self) -> Iterator[int]:
-        """Every entry's index, in directory order, without the earlier copies of a rewritten
-        name."""
+    def live(self) -> Iterator[tuple[int, str]]:
+        """(index, name) of every entry, in directory order, without the earlier copies of a
+        rewritten name."""
         index = self.index
         for i in range(len(self.offsets)):
             if i in self.superseded:
                 continue
-            if index and (name := self.name_at(i)) in index and index[name] != i:
+            name = self.name_at(i)
+            if index.get(name, i) != i:
                 continue
-            yield i
+            yield i, name
 
 
 class SafeArchive(AbstractContextManager):
@@ -370,8 +371,7 @@ class SafeArchive(AbstractContextManager):
     def names(self) -> list[str]:
         """Every entry's name (a rewritten one once): for small archives; a large log's samples
         are walked with `members`."""
-        directory = self._directory
-        return [directory.name_at(i) for i in directory.live()]
+        return [name for _, name in self._directory.live()]
 
     def has(self, name: str) -> bool:
         return self._directory.find(name) is not None
@@ -380,8 +380,7 @@ class SafeArchive(AbstractContextManager):
         """The entries whose names start with `prefix` and end with `suffix`, in directory
         order, one at a time (a rewritten one once, its last copy)."""
         directory = self._directory
-        for i in directory.live():
-            name = directory.name_at(i)
+        for i, name in directory.live():
             if name.startswith(prefix) and name.endswith(suffix):
                 yield directory.member_at(i, name)
 
