@@ -273,7 +273,7 @@ def fill_score_moments() -> int:
     of its sample scores), for the runs seeded with COPY or ingested before it was stored: the
     product's own function, on the same rows. Returns how many runs were filled."""
     from evaluations.models import EvaluationRun
-    from evaluations.run_scores import MEAN_METRICS, moments_for_storage
+    from evaluations.results.scores import MEAN_METRICS, moments_for_storage
 
     filled = 0
     for run in EvaluationRun.objects.filter(score_moments__isnull=True).prefetch_related("scores"):

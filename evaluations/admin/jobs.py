@@ -15,7 +15,7 @@ from evaluations.admin._common import (
     ReadOnlyInline,
     run_each,
 )
-from evaluations.forms import add_service_errors
+from evaluations.forms.fields import add_service_errors
 from evaluations.models import EvaluationJob, EvaluationRun, EvaluationTask, RunScore
 from evaluations.runner.refs import check_inspect_ref
 from evaluations.services import jobs as job_services

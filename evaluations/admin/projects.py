@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from evaluations import rules
 from evaluations.admin._common import (
     PlatformAdmin,
     ProjectScopedAdmin,
@@ -17,7 +18,7 @@ from evaluations.admin._common import (
     ServiceForm,
     run_each,
 )
-from evaluations.forms import add_service_errors
+from evaluations.forms.fields import add_service_errors
 from evaluations.models import (
     AccessWindow,
     AISystem,
@@ -191,7 +192,7 @@ class AISystemAdminForm(forms.ModelForm):
         cleaned = super().clean() or self.cleaned_data
         candidate = AISystem(**{f: cleaned.get(f) or "" for f in self.Meta.fields})
         try:
-            services.system_validate(candidate)
+            rules.system_validate(candidate)
         except ValidationError as exc:
             add_service_errors(self, exc)
         return cleaned

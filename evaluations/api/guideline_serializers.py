@@ -8,7 +8,7 @@ from rest_framework import serializers
 from config.api import inputs
 from evaluations.api.project_serializers import institute_field
 from evaluations.models import Domain, Guideline, GuidelineVersion
-from evaluations.services.guidelines import approval_state
+from evaluations.rules import approval_state
 
 # --- read ------------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """Query filters for jobs, runs and samples (django-filter). Each narrows a queryset already
-scoped to the user by `evaluations.selectors_jobs`."""
+scoped to the user by `evaluations.selectors.jobs`."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from evaluations.models import (
     RunScore,
     SampleResult,
 )
-from evaluations.selectors_jobs import metric_ci95
+from evaluations.results.scores import metric_ci95
 from evaluations.services.job_params import PARAMS
 from institutes import access
 from institutes.models import Institute, User
@@ -199,7 +199,7 @@ class RunSerializer(serializers.ModelSerializer):
     # Nullable in the schema: uploaded runs have no job (found by tests/api/test_schemathesis.py).
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_job(self, obj: EvaluationRun) -> int | None:
-        if hasattr(obj, "job_pk"):  # lists: annotated by selectors_jobs.with_job_id
+        if hasattr(obj, "job_pk"):  # lists: annotated by selectors.runs.with_job_id
             return obj.job_pk
         job = getattr(obj, "job", None)
         return job.pk if job is not None else None

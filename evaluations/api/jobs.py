@@ -1,7 +1,7 @@
 """API for evaluation tasks and jobs (issue 4), and the registration of this area's routes
 (tasks, jobs, runs, run samples).
 
-Reads go through `evaluations.selectors_jobs` (objects outside the user's projects: 404); writes
+Reads go through `evaluations.selectors.jobs` (objects outside the user's projects: 404); writes
 call `evaluations.services`, which decide who may do what (403) and what is valid (400).
 """
 
@@ -23,7 +23,7 @@ from evaluations.api.job_serializers import (
     TaskCreateSerializer,
     TaskSerializer,
 )
-from evaluations.selectors_jobs import jobs_for, tasks_for
+from evaluations.selectors.jobs import jobs_for, tasks_for
 from evaluations.services import jobs as job_services
 from evaluations.services import tasks as task_services
 from institutes import access

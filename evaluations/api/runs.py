@@ -16,7 +16,7 @@ from config.api.permissions import SIGNED_IN
 from evaluations.api.job_filters import RunFilter, SampleFilter
 from evaluations.api.job_serializers import RunDetailSerializer, RunSerializer, SampleSerializer
 from evaluations.models import SampleResult
-from evaluations.selectors_jobs import run_for, run_samples, runs_for, visible_run_pk, with_job_id
+from evaluations.selectors.runs import run_for, run_samples, runs_for, visible_run_pk, with_job_id
 
 RUN_ID = OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Run id.")
 

@@ -34,7 +34,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
-from evaluations import run_scores
 from evaluations.ingestion import rows
 from evaluations.ingestion.reader import LogReadError, open_log
 from evaluations.models import (
@@ -47,6 +46,7 @@ from evaluations.models import (
     RunScore,
     SampleResult,
 )
+from evaluations.results import scores as run_scores
 from institutes import access, audit
 from institutes.models import Institute
 
@@ -206,7 +206,7 @@ def run_ingest_log(
                 distinct_ids, rows_written = _write_samples(run, reader.samples(), scorer)
                 run.sample_count = distinct_ids
                 # The samples are final: their score statistics are computed once, here, so
-                # pages never aggregate the sample rows again (evaluations.run_scores).
+                # pages never aggregate the sample rows again (evaluations.results.scores).
                 run.score_moments = run_scores.moments_for_storage(
                     run,
                     {s["scorer"] for s in score_rows if s["metric"] in run_scores.MEAN_METRICS},

@@ -63,7 +63,7 @@ class EvaluationRun(models.Model):
     # Sufficient statistics of the sample scores (`stats.ClusterMoments` of the `score` column and
     # of each mean-like scorer), computed once by ingestion: a run's samples never change after
     # it, so pages read these instead of aggregating every sample row on each request (see
-    # `evaluations.run_scores`). Null for runs written otherwise: they are aggregated as before.
+    # `evaluations.results.scores`). Null for runs written otherwise: they are aggregated as before.
     score_moments = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from evaluations.ingestion import LogReadError, run_ingest_log
 from evaluations.models import EvaluationJob, EvaluationRun
-from evaluations.services.jobs import access_window_error
+from evaluations.rules import access_window_error
 
 logger = logging.getLogger(__name__)
 Status = EvaluationJob.Status

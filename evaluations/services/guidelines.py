@@ -120,12 +120,6 @@ def guideline_version_submit(*, user, version: GuidelineVersion) -> GuidelineVer
     return version
 
 
-def approval_state(version: GuidelineVersion) -> list[tuple[Institute, GuidelineApproval | None]]:
-    """Each required institute with its signature, or None while it has not signed."""
-    signed = {a.institute_id: a for a in version.approvals.all()}
-    return [(inst, signed.get(inst.pk)) for inst in version.guideline.required_institutes.all()]
-
-
 @transaction.atomic
 def guideline_version_approve(
     *, user, version: GuidelineVersion, institute: Institute, comment: str = ""

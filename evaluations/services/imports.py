@@ -36,7 +36,7 @@ from django.db import transaction
 from evaluations.ingestion import IngestResult, run_ingest_log
 from evaluations.ingestion.reader import log_format
 from evaluations.models import AISystem, EvaluationProject, EvaluationRun, EvaluationTask
-from evaluations.transcripts import log_storage
+from evaluations.results.transcripts import log_storage
 from institutes import access
 from institutes.models import Institute
 

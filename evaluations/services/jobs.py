@@ -29,14 +29,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from evaluations.models import (
-    AccessWindow,
     AISystem,
     EvaluationJob,
     EvaluationProject,
     EvaluationTask,
     GuidelineVersion,
-    ProjectSystem,
 )
+from evaluations.rules import access_window_error
 from evaluations.services.job_params import clean_params
 from institutes import access
 from institutes.models import Institute
@@ -70,27 +69,6 @@ def _enqueue_on_commit(job: EvaluationJob) -> None:
     # robust: a broker that is down must not turn a committed job into an error page; the
     # reconciler sends it again later.
     transaction.on_commit(partial(_send, job.pk, job.queue, hard_limit), robust=True)
-
-
-def access_window_error(
-    project: EvaluationProject, system: AISystem, *, at: datetime | None = None
-) -> str | None:
-    """Why a job against this system may not run now, or None when it may."""
-    at = at or timezone.now()
-    link = ProjectSystem.objects.filter(project=project, system=system).first()
-    if link is None:
-        return f"{system} is not a system of this project."
-    windows = AccessWindow.objects.filter(project=project, system=system)
-    if any(window.is_open(at) for window in windows):
-        return None
-    if link.is_reference and not windows:
-        return None
-    upcoming = windows.filter(starts_at__gt=at).order_by("starts_at").first()
-    if upcoming is not None:
-        return f"The access window for {system} opens on {upcoming.starts_at:%Y-%m-%d %H:%M} UTC."
-    if windows:
-        return f"The access window for {system} is closed."
-    return f"No access window is recorded for {system} in this project."
 
 
 @transaction.atomic

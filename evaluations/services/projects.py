@@ -4,7 +4,6 @@ and writes in one transaction."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -23,6 +22,7 @@ from evaluations.models import (
     ProjectSystem,
     Workstream,
 )
+from evaluations.rules import system_validate
 from institutes import access
 from institutes.models import Institute, Membership
 
@@ -74,31 +74,6 @@ def system_create(
     system_validate(system)
     _save(system, message="An AI system with this developer, name and version already exists.")
     return system
-
-
-def system_validate(system: AISystem) -> None:
-    """The rules an AI system's fields follow (also used by the admin's form)."""
-    errors = {}
-    if "/" not in system.inspect_model:
-        errors["inspect_model"] = (
-            "Use Inspect's provider/model form, e.g. 'mockllm/model' or 'openai-api/lab/model'."
-        )
-    if (
-        system.api_key_env
-        and not system.base_url
-        and not system.inspect_model.startswith(("openai", "anthropic", "google"))
-    ):
-        errors["base_url"] = (
-            "Give the endpoint's base URL for a key held in an environment variable."
-        )
-    if system.api_key_env and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", system.api_key_env):
-        # Same rule as the model's constraint, said per field (and before a key is stored).
-        errors["api_key_env"] = (
-            "Give the name of the environment variable that holds the key "
-            "(capitals, digits and _, e.g. LAB_API_KEY), never the key itself."
-        )
-    if errors:
-        raise ValidationError(errors)
 
 
 @transaction.atomic

@@ -12,12 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from evaluations.models import ReviewLabel, SampleResult, SampleReview
+from evaluations.rules import can_review
 from institutes import access
-
-
-def can_review(user, project) -> bool:
-    """Reviewing is acting in the project (evaluator or above) on results the user may read."""
-    return access.can_act(user, project) and access.can_see_results(user, project)
 
 
 @transaction.atomic

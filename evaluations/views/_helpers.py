@@ -12,8 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from evaluations import selectors
-from evaluations.forms import add_service_errors
+from evaluations.forms.fields import add_service_errors
+from evaluations.selectors import projects as project_selectors
 from institutes import access
 
 FAILED: Any = object()
@@ -33,7 +33,7 @@ def project_view(need: str = "view"):
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, slug: str, *args, **kwargs):
-            project = selectors.project_for(request.user, slug)
+            project = project_selectors.project_for(request.user, slug)
             if need != "view":
                 check, message = _CHECKS[need]
                 access.require(check(request.user, project), message)

@@ -1,5 +1,5 @@
 """The home dashboard's live parts. The page itself is the `home` view (evaluations.views.home),
-which adds `evaluations.dashboard.dashboard_context`; this module serves the fragment its
+which adds `evaluations.selectors.dashboard.dashboard_context`; this module serves the fragment its
 jobs-in-flight panel polls while a job is queued or running."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from evaluations.dashboard import jobs_panel
+from evaluations.selectors.dashboard import jobs_panel
 
 
 @login_required

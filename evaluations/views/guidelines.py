@@ -12,8 +12,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from evaluations import forms, selectors
+from evaluations.forms import fields as form_fields
+from evaluations.forms import guidelines as guideline_forms
 from evaluations.models import GuidelineApproval, GuidelineVersion
+from evaluations.selectors import guidelines as guideline_selectors
 from evaluations.services import guidelines as services
 from evaluations.textdiff import text_diff
 from evaluations.views._helpers import FAILED, is_htmx, run_action, run_service
@@ -36,7 +38,7 @@ def guideline_view(need: str = "view"):
         @login_required
         @wraps(view)
         def wrapper(request, code: str, *args, **kwargs):
-            guideline = selectors.guideline_for(request.user, code)
+            guideline = guideline_selectors.guideline_for(request.user, code)
             if need == "edit":
                 access.require(
                     access.can_edit_guideline(request.user, guideline),
@@ -56,10 +58,10 @@ def _back(guideline, number=None):
 
 @login_required
 def guideline_list(request):
-    form = forms.GuidelineFilterForm(request.GET or None)
+    form = guideline_forms.GuidelineFilterForm(request.GET or None)
     context = {
         "form": form,
-        "guidelines": selectors.guideline_list(request.user, **form.filters()),
+        "guidelines": guideline_selectors.guideline_list(request.user, **form.filters()),
         "can_create": access.manageable_institutes(request.user).exists(),
     }
     template = "evaluations/guidelines/list.html"
@@ -70,8 +72,8 @@ def guideline_list(request):
 
 @login_required
 def guideline_create(request):
-    form = forms.GuidelineCreateForm(request.POST or None, user=request.user)
-    choices = forms.model_field(form, "owner_institute").queryset
+    form = guideline_forms.GuidelineCreateForm(request.POST or None, user=request.user)
+    choices = form_fields.model_field(form, "owner_institute").queryset
     access.require(
         choices is not None and choices.exists(),
         "Only institute leads and programme managers start guidelines.",
@@ -111,7 +113,7 @@ def _default_diff(versions: list[GuidelineVersion]):
 @login_required
 def guideline_detail(request, code):
     user = request.user
-    guideline = selectors.guideline_page_for(user, code)
+    guideline = guideline_selectors.guideline_page_for(user, code)
     required = list(guideline.required_institutes.all())
     versions = list(guideline.versions.all())
     rows = []
@@ -135,7 +137,7 @@ def guideline_detail(request, code):
         "versions": rows,
         "required": required,
         "can_edit": access.can_edit_guideline(user, guideline),
-        "diff_form": forms.DiffForm(
+        "diff_form": guideline_forms.DiffForm(
             initial={"old": pair[0].number, "new": pair[1].number} if pair else None,
             numbers=[v.number for v in versions],
         ),
@@ -149,7 +151,7 @@ def guideline_detail(request, code):
 @guideline_view()
 def guideline_diff(request, guideline):
     versions = {v.number: v for v in guideline.versions.all()}
-    form = forms.DiffForm(request.GET or None, numbers=sorted(versions, reverse=True))
+    form = guideline_forms.DiffForm(request.GET or None, numbers=sorted(versions, reverse=True))
     context = {"guideline": guideline, "diff_form": form, "diff": None}
     if form.is_valid():
         old, new = versions[form.cleaned_data["old"]], versions[form.cleaned_data["new"]]
@@ -166,7 +168,7 @@ def guideline_diff(request, guideline):
 def guideline_version_create(request, guideline):
     latest = guideline.versions.order_by("-number").first()
     initial = {"body_markdown": latest.body_markdown} if latest else None
-    form = forms.GuidelineVersionForm(request.POST or None, initial=initial)
+    form = guideline_forms.GuidelineVersionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         version = run_service(
@@ -193,9 +195,9 @@ def guideline_version_create(request, guideline):
 
 @guideline_view("edit")
 def guideline_version_edit(request, guideline, number):
-    version = selectors.guideline_version_for(guideline, number)
+    version = guideline_selectors.guideline_version_for(guideline, number)
     initial = {"body_markdown": version.body_markdown, "change_summary": version.change_summary}
-    form = forms.GuidelineVersionForm(request.POST or None, initial=initial)
+    form = guideline_forms.GuidelineVersionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = run_service(
@@ -226,7 +228,7 @@ def guideline_version_edit(request, guideline, number):
 @guideline_view("edit")
 @require_POST
 def guideline_version_submit(request, guideline, number):
-    version = selectors.guideline_version_for(guideline, number)
+    version = guideline_selectors.guideline_version_for(guideline, number)
     run_action(
         request,
         lambda: services.guideline_version_submit(user=request.user, version=version),
@@ -238,8 +240,8 @@ def guideline_version_submit(request, guideline, number):
 @guideline_view()
 @require_POST
 def guideline_version_approve(request, guideline, number):
-    version = selectors.guideline_version_for(guideline, number)
-    form = forms.ApproveForm(request.POST)
+    version = guideline_selectors.guideline_version_for(guideline, number)
+    form = guideline_forms.ApproveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose the institute you sign for.")
         return _back(guideline, number)

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from evaluations import uploads
-from evaluations.forms import add_service_errors
-from evaluations.forms_imports import RunImportForm
+from evaluations.forms.fields import add_service_errors
+from evaluations.forms.imports import RunImportForm
 from evaluations.ingestion import LogReadError, LogRejected
 from evaluations.services.imports import run_import as import_service
 from evaluations.views._helpers import project_view

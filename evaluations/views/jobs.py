@@ -1,7 +1,7 @@
 """Job pages: a job's status with a live progress bar, cancel and retry, and the form that queues
 a job in a project.
 
-Jobs are reached through `selectors_jobs.job_for` (a user outside the project gets a 404); cancel,
+Jobs are reached through `selectors.jobs.job_for` (a user outside the project gets a 404); cancel,
 retry and queue call the job services, which decide who may (PermissionDenied: 403) and what is
 allowed (ValidationError: a message or a form error). The progress bar polls the `status` partial
 every two seconds while the job is not final; the final fragment carries no trigger, so polling
@@ -15,8 +15,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from evaluations import forms_results
-from evaluations.selectors_jobs import job_for
+from evaluations.forms import jobs as job_forms
+from evaluations.selectors.jobs import job_for
 from evaluations.services import jobs as job_services
 from evaluations.views._helpers import FAILED, is_htmx, project_view, run_action, run_service
 from institutes import access
@@ -78,7 +78,7 @@ def job_retry(request, job_id: int):
 
 @project_view("act")
 def job_queue(request, project):
-    form = forms_results.JobQueueForm(request.POST or None, user=request.user, project=project)
+    form = job_forms.JobQueueForm(request.POST or None, user=request.user, project=project)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         job = run_service(

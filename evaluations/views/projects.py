@@ -16,8 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from evaluations import forms, selectors
+from evaluations.forms import fields as form_fields
+from evaluations.forms import projects as project_forms
 from evaluations.models import EvaluationProject, Finding
+from evaluations.selectors import projects as project_selectors
 from evaluations.services import findings as finding_services
 from evaluations.services import guidelines as guideline_services
 from evaluations.services import projects as services
@@ -35,8 +37,8 @@ class FindingRow:
 
 @login_required
 def project_list(request):
-    form = forms.ProjectFilterForm(request.GET or None)
-    projects = selectors.project_list(request.user, **form.filters())
+    form = project_forms.ProjectFilterForm(request.GET or None)
+    projects = project_selectors.project_list(request.user, **form.filters())
     page = Paginator(projects, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -54,8 +56,8 @@ def project_list(request):
 
 @login_required
 def project_create(request):
-    form = forms.ProjectCreateForm(request.POST or None, user=request.user)
-    choices = forms.model_field(form, "lead_institute").queryset
+    form = project_forms.ProjectCreateForm(request.POST or None, user=request.user)
+    choices = form_fields.model_field(form, "lead_institute").queryset
     access.require(
         choices is not None and choices.exists(),
         "Only institute leads and programme managers open projects.",
@@ -87,7 +89,7 @@ def project_create(request):
 @login_required
 def project_detail(request, slug):
     user = request.user
-    project = selectors.project_page_for(user, slug)
+    project = project_selectors.project_page_for(user, slug)
     systems = list(project.project_systems.all())
     can_see_results = access.can_see_results(user, project)
     findings = [
@@ -95,7 +97,7 @@ def project_detail(request, slug):
             finding,
             [s for s in Finding.Status if s in Finding.TRANSITIONS[Finding.Status(finding.status)]],
         )
-        for finding in (selectors.findings_for(user, project) if can_see_results else [])
+        for finding in (project_selectors.findings_for(user, project) if can_see_results else [])
     ]
     context = {
         "project": project,
@@ -134,7 +136,7 @@ def project_edit(request, project):
         "description": project.description,
         "embargo_until": project.embargo_until,
     }
-    form = forms.ProjectEditForm(request.POST or None, initial=initial)
+    form = project_forms.ProjectEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = run_service(
@@ -156,7 +158,7 @@ def project_edit(request, project):
 @project_view("manage")
 @require_POST
 def project_transition(request, project):
-    form = forms.StatusForm(request.POST)
+    form = project_forms.StatusForm(request.POST)
     if form.is_valid():
         status = form.cleaned_data["status"]
         label = dict(EvaluationProject.Status.choices).get(status, status).lower()
@@ -172,7 +174,9 @@ def project_transition(request, project):
 
 @project_view("manage")
 def participation_add(request, project):
-    form = forms.ParticipationAddForm(request.POST or None, user=request.user, project=project)
+    form = project_forms.ParticipationAddForm(
+        request.POST or None, user=request.user, project=project
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = run_service(
@@ -192,7 +196,7 @@ def participation_add(request, project):
 @project_view("manage")
 @require_POST
 def participation_remove(request, project, institute_id):
-    participation = selectors.participation_for(project, institute_id)
+    participation = project_selectors.participation_for(project, institute_id)
     institute = participation.institute
     run_action(
         request,
@@ -206,7 +210,9 @@ def participation_remove(request, project, institute_id):
 
 @project_view("manage")
 def project_system_add(request, project):
-    form = forms.ProjectSystemAddForm(request.POST or None, user=request.user, project=project)
+    form = project_forms.ProjectSystemAddForm(
+        request.POST or None, user=request.user, project=project
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = run_service(
@@ -226,7 +232,7 @@ def project_system_add(request, project):
 
 @project_view("manage")
 def project_system_create(request, project):
-    form = forms.AISystemForm(request.POST or None)
+    form = project_forms.AISystemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = run_service(
             form,
@@ -248,7 +254,7 @@ def project_system_create(request, project):
 @project_view("manage")
 @require_POST
 def project_system_remove(request, project, system_id):
-    link = selectors.project_system_for(project, system_id)
+    link = project_selectors.project_system_for(project, system_id)
     run_action(
         request,
         lambda: services.project_system_remove(
@@ -261,7 +267,7 @@ def project_system_remove(request, project, system_id):
 
 @project_view("manage")
 def access_window_add(request, project):
-    form = forms.AccessWindowForm(request.POST or None, project=project)
+    form = project_forms.AccessWindowForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = run_service(
@@ -286,7 +292,7 @@ def access_window_add(request, project):
 @project_view("manage")
 @require_POST
 def access_window_delete(request, project, pk):
-    window = selectors.access_window_for(project, pk)
+    window = project_selectors.access_window_for(project, pk)
     run_action(
         request,
         lambda: services.access_window_delete(user=request.user, window=window),
@@ -297,7 +303,7 @@ def access_window_delete(request, project, pk):
 
 @project_view("manage")
 def workstream_add(request, project):
-    form = forms.WorkstreamForm(request.POST or None, project=project)
+    form = project_forms.WorkstreamForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = run_service(
@@ -319,13 +325,13 @@ def workstream_add(request, project):
 
 @project_view("manage")
 def workstream_edit(request, project, pk):
-    workstream = selectors.workstream_for(project, pk)
+    workstream = project_selectors.workstream_for(project, pk)
     initial = {
         "lead_institute": workstream.lead_institute,
         "members": list(workstream.members.all()),
         "description": workstream.description,
     }
-    form = forms.WorkstreamForm(
+    form = project_forms.WorkstreamForm(
         request.POST or None, initial=initial, project=project, editing=True
     )
     if request.method == "POST" and form.is_valid():
@@ -351,7 +357,7 @@ def workstream_edit(request, project, pk):
 @project_view("manage")
 @require_POST
 def workstream_delete(request, project, pk):
-    workstream = selectors.workstream_for(project, pk)
+    workstream = project_selectors.workstream_for(project, pk)
     run_action(
         request,
         lambda: services.workstream_delete(user=request.user, workstream=workstream),
@@ -369,7 +375,7 @@ def _require_results(request, project) -> None:
 @project_view("act")
 def finding_add(request, project):
     _require_results(request, project)
-    form = forms.FindingForm(request.POST or None, project=project)
+    form = project_forms.FindingForm(request.POST or None, project=project)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = run_service(
@@ -391,14 +397,14 @@ def finding_add(request, project):
 
 @project_view("act")
 def finding_edit(request, project, pk):
-    finding = selectors.finding_for(request.user, project, pk)
+    finding = project_selectors.finding_for(request.user, project, pk)
     initial = {
         "title": finding.title,
         "severity": finding.severity,
         "workstream": finding.workstream,
         "body": finding.body,
     }
-    form = forms.FindingForm(request.POST or None, initial=initial, project=project)
+    form = project_forms.FindingForm(request.POST or None, initial=initial, project=project)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = run_service(
@@ -421,8 +427,8 @@ def finding_edit(request, project, pk):
 @project_view("manage")
 @require_POST
 def finding_transition(request, project, pk):
-    finding = selectors.finding_for(request.user, project, pk)
-    form = forms.StatusForm(request.POST)
+    finding = project_selectors.finding_for(request.user, project, pk)
+    form = project_forms.StatusForm(request.POST)
     if form.is_valid():
         status = form.cleaned_data["status"]
         label = dict(Finding.Status.choices).get(status, status).lower()
@@ -440,7 +446,9 @@ def finding_transition(request, project, pk):
 
 @project_view("manage")
 def guideline_adopt(request, project):
-    form = forms.AdoptGuidelineForm(request.POST or None, user=request.user, project=project)
+    form = project_forms.AdoptGuidelineForm(
+        request.POST or None, user=request.user, project=project
+    )
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data["version"]
         done = run_service(

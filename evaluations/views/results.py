@@ -1,10 +1,10 @@
 """Results pages: a run, one sample's transcript and its reviews, a project's results matrix and
 its runs, the comparison of two runs, replications across institutes, and exports.
 
-Runs are reached through `selectors_jobs.run_for` / `sample_for`, which only return results the
+Runs are reached through `selectors.runs.run_for` / `sample_for`, which only return results the
 user may read (a user outside the project, or a non-participant during an embargo, gets a 404).
 Project pages resolve the project first (404 for outsiders) and show a notice instead of results
-when `access.can_see_results` is false. Figures come from `evaluations.comparisons` and
+when `access.can_see_results` is false. Figures come from `evaluations.results.comparisons` and
 `evaluations.stats`; nothing here computes an interval or a kappa.
 """
 
@@ -20,11 +20,13 @@ from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from evaluations import comparisons, exports, forms_results, run_scores, transcripts
-from evaluations.forms import add_service_errors
-from evaluations.matrix import build_matrix
+from evaluations import rules
+from evaluations.forms import results as result_forms
+from evaluations.forms.fields import add_service_errors
 from evaluations.models import Deviation, EvaluationRun, SampleResult, SampleReview
-from evaluations.selectors_jobs import metric_ci95, run_for, run_samples
+from evaluations.results import comparisons, exports, scores, transcripts
+from evaluations.results.matrix import build_matrix
+from evaluations.selectors.runs import run_for, run_samples
 from evaluations.services import reviews as review_services
 from evaluations.views._helpers import project_view
 from institutes import access, audit
@@ -68,42 +70,17 @@ def filter_samples(qs, filters: dict[str, str]):
     return qs
 
 
-def _score_rows(run: EvaluationRun, primary) -> list[dict]:
-    """Every scorer/metric of the run. Mean-like metrics (accuracy, mean) get the 95% CI of the
-    scorer's per-sample values (`run_scores.scorer_summaries`; the headline one from the same
-    SQL summary as the matrix); other metrics with a reported standard error get the t interval
-    around it; the rest have none."""
-    scores = list(run.scores.all())
-    summaries = run_scores.scorer_summaries(
-        run, {s.scorer for s in scores if s.metric in run_scores.MEAN_METRICS}
-    )
-    rows = []
-    for score in scores:
-        is_primary = score.scorer == run.primary_scorer and score.metric == run.primary_metric
-        estimate = None
-        if score.metric in run_scores.MEAN_METRICS:
-            estimate = primary if is_primary and primary is not None else None
-            estimate = estimate or summaries.get(score.scorer)
-        if estimate is not None:
-            ci, method = estimate.ci, estimate.method
-        else:
-            ci = metric_ci95(score.value, score.stderr, score.scored_samples)
-            method = "t (reported SE)" if ci else ""
-        rows.append({"score": score, "primary": is_primary, "ci": ci, "method": method})
-    return rows
-
-
 @login_required
 def run_detail(request, run_id: int):
     user = request.user
     run = run_for(user, run_id)
-    primary = comparisons.run_score_summaries([run]).get(run.pk)
+    primary = scores.run_score_summaries([run]).get(run.pk)
     job = getattr(run, "job", None)
     deviations = list(
         Deviation.objects.filter(Q(run=run) | Q(job__run=run)).order_by("recorded_at", "pk")
     )
 
-    filter_form = forms_results.SampleFilterForm(request.GET or None)
+    filter_form = result_forms.SampleFilterForm(request.GET or None)
     samples = filter_samples(SampleResult.objects.filter(run=run), filter_form.filters())
     # Review counts by a correlated subquery, not a JOIN + GROUP BY: the page is then read in the
     # order of the (run, sample_id, epoch) index, 50 rows, and the paginator's count needs no join
@@ -139,7 +116,7 @@ def run_detail(request, run_id: int):
         "project": run.project,
         "job": job,
         "primary": primary,
-        "score_rows": _score_rows(run, primary),
+        "score_rows": scores.score_table(run, primary),
         "deviations": deviations,
         "review": comparisons.review_stats(run),
         "filter_form": filter_form,
@@ -236,14 +213,14 @@ def _sample_page(request, run_id: int, sample_pk: int, *, form=None, status: int
     hide = transcripts.Redactor(hidden)
     notes = {review.pk: hide(review.note) for review in reviews}  # a note may name the system
     mine = next((r for r in reviews if r.reviewer_id == user.pk), None)
-    can_review = review_services.can_review(user, run.project)
+    can_review = rules.can_review(user, run.project)
     if form is None and can_review:
         initial = (
             {"label": mine.label_id, "manual_score": mine.manual_score, "note": mine.note}
             if mine
             else {}
         )
-        form = forms_results.ReviewForm(initial=initial)
+        form = result_forms.ReviewForm(initial=initial)
     previous_pk, next_pk = _neighbours(run, sample)
     context = {
         "run": run,
@@ -273,7 +250,7 @@ def sample_review(request, run_id: int, sample_pk: int):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     access.require(
-        review_services.can_review(user, run.project),
+        rules.can_review(user, run.project),
         "Only evaluators and leads of this project review transcripts.",
     )
     back = reverse("results:sample_detail", kwargs={"run_id": run_id, "sample_pk": sample.pk})
@@ -281,7 +258,7 @@ def sample_review(request, run_id: int, sample_pk: int):
         if review_services.review_delete(sample=sample, reviewer=user):
             messages.success(request, "Your review is withdrawn.")
         return redirect(back + "#review")
-    form = forms_results.ReviewForm(request.POST)
+    form = result_forms.ReviewForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -315,7 +292,7 @@ def _embargo_notice(request, project, page_title: str):
 
 
 def _institute_filter(request, matrix_institutes):
-    form = forms_results.InstituteFilterForm(request.GET or None, institutes=matrix_institutes)
+    form = result_forms.InstituteFilterForm(request.GET or None, institutes=matrix_institutes)
     code = form.data.get("institute") if form.is_bound and form.is_valid() else ""
     chosen = next((i for i in matrix_institutes if i.code == code), None)
     return form, chosen
@@ -363,7 +340,7 @@ def project_results_export(request, project, fmt: str):
 def project_runs(request, project):
     if not access.can_see_results(request.user, project):
         return _embargo_notice(request, project, "Runs")
-    form = forms_results.RunFilterForm(request.GET or None, project=project)
+    form = result_forms.RunFilterForm(request.GET or None, project=project)
     filters = form.filters()
     runs = EvaluationRun.objects.filter(project=project).select_related(
         "task", "system", "institute"
@@ -378,7 +355,7 @@ def project_runs(request, project):
         runs = runs.filter(status=filters["status"])
     runs = runs.order_by("-created_at", "-pk")
     page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
-    summaries = comparisons.run_score_summaries(list(page.object_list))
+    summaries = scores.run_score_summaries(list(page.object_list))
     rows = [{"run": r, "estimate": summaries.get(r.pk)} for r in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
@@ -445,7 +422,7 @@ def run_compare(request):
             {"picker": True, "a": raw_a, "b": raw_b, "error": str(exc)},
             status=400,
         )
-    summaries = comparisons.run_score_summaries([run_a, run_b])
+    summaries = scores.run_score_summaries([run_a, run_b])
     return render(
         request,
         "evaluations/results/compare.html",

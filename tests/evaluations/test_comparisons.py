@@ -1,4 +1,4 @@
-"""evaluations.comparisons: runs compared sample by sample, replications, review statistics.
+"""evaluations.results.comparisons: runs compared sample by sample, replications, review statistics.
 
 Figures are checked against hand computation and against evaluations.stats; query counts are
 pinned and shown not to grow with the number of samples or runs.
@@ -16,8 +16,9 @@ from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from evaluations import comparisons, stats
+from evaluations import stats
 from evaluations.models import EvaluationRun
+from evaluations.results import comparisons, scores
 from tests.evaluations.factories_results import (
     AISystemFactory,
     EvaluationProjectFactory,
@@ -368,7 +369,7 @@ def test_run_score_summaries_match_stats(make_run, institute_b, django_assert_ma
     # By id: one query for the moments stored at ingestion (none here: factory runs), one to
     # aggregate the samples of the runs without them.
     with django_assert_max_num_queries(2):
-        got = comparisons.run_score_summaries([binary.pk, epochs.pk, partial.pk, empty.pk])
+        got = scores.run_score_summaries([binary.pk, epochs.pk, partial.pk, empty.pk])
     assert empty.pk not in got
     want = {
         binary.pk: stats.score_summary([1, 1, 0, 1, 0, 1, 1]),
@@ -390,7 +391,7 @@ def test_run_score_summaries_match_stats(make_run, institute_b, django_assert_ma
         assert summary.stderr == approx(expected.stderr)
     # Three samples with equal epochs: SE of the per-sample means [2/3, 0, 5/6].
     assert got[epochs.pk].stderr == approx(stats.standard_error([2 / 3, 0, 5 / 6]))
-    assert comparisons.run_score_summaries([]) == {}
+    assert scores.run_score_summaries([]) == {}
 
 
 # ---------------------------------------------------------------------------------------------

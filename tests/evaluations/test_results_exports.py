@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from evaluations import stats
-from evaluations.exports import neutralise
 from evaluations.models import SampleResult
+from evaluations.results.exports import neutralise
 from tests.evaluations.results_world import CYBER, build_results_world, make_run
 
 

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from evaluations import stats
-from evaluations.matrix import build_matrix
 from evaluations.models import EvaluationRun
+from evaluations.results.matrix import build_matrix
 from tests.evaluations.factories_results import EvaluationTaskFactory
 from tests.evaluations.results_world import CYBER, QA_A, QA_B, QA_REF, build_results_world, make_run
 

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from evaluations.models import EvaluationRun, SampleReview
+from evaluations.results.transcripts import Redactor, blind_terms
 from evaluations.services import reviews as review_services
-from evaluations.transcripts import Redactor, blind_terms
 from tests.evaluations.factories_results import (
     AISystemFactory,
     EvaluationProjectFactory,

@@ -5,11 +5,11 @@ text users and logs put in, the output is safe and well formed, and nothing rais
   any text renders, in bounded time, to HTML holding only the allow-listed tags, attributes and
   URL schemes. Texts that sent Python-Markdown into deep recursion (a server error on the page)
   or a quadratic scan (minutes of a worker) are the explicit regressions.
-- CSV (`evaluations.exports.csv_lines`): every row reads back with the csv module, cell for
+- CSV (`evaluations.results.exports.csv_lines`): every row reads back with the csv module, cell for
   cell; a text cell a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`, a
   tab or a carriage return; OWASP "CSV Injection") reads back with a leading apostrophe, and no
   cell that reads back starts with one of them; numbers stay numbers.
-- JSON (`evaluations.exports.json_lines`): valid JSON (strict: no NaN) that reads back as what
+- JSON (`evaluations.results.exports.json_lines`): valid JSON (strict: no NaN) that reads back as what
   was written, for any text and any JSON value a sample can hold.
 - The same through a run's sample exports from the database (`samples_csv`, `samples_json`).
 
@@ -29,13 +29,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evaluations import exports
 from evaluations.markdown import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     URL_SCHEMES,
     render_markdown,
 )
+from evaluations.results import exports
 from tests.properties import bounded
 from tests.security.conftest import figure
 

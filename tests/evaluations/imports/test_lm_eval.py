@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from evaluations.models import EvaluationRun, RunScore
-from evaluations.transcripts import read_log_sample
+from evaluations.results.transcripts import read_log_sample
 from tests.evaluations.imports import lm_eval_files as lm
 from tests.evaluations.imports.helpers import bearer, error_of, files_under, post_log, rows
 from tests.evaluations.jobs.factories import AISystemFactory, ProjectSystemFactory, TaskFactory

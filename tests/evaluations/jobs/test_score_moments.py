@@ -6,9 +6,10 @@ import dataclasses
 import pytest
 from django.db import connection
 
-from evaluations import comparisons, run_scores
 from evaluations.ingestion import run_ingest_log
 from evaluations.models import EvaluationRun
+from evaluations.results import scores
+from evaluations.results import scores as run_scores
 from tests.evaluations.jobs.factories import RunFactory, SampleResultFactory
 from tests.evaluations.jobs.logs import run_qa
 
@@ -39,7 +40,7 @@ def same(a, b) -> bool:
 def aggregated(run):
     """What the database computes from the sample rows (the path for runs without moments)."""
     return (
-        comparisons.run_score_moments([run.pk]).get(run.pk),
+        scores.run_score_moments([run.pk]).get(run.pk),
         run_scores.scorer_moments(run, ["pattern"]),
     )
 
@@ -57,11 +58,11 @@ def test_ingestion_stores_the_moments_of_the_score_and_of_each_mean_like_scorer(
 
 def test_stored_moments_give_the_figures_the_samples_give(run):
     run = EvaluationRun.objects.get(pk=run.pk)
-    stored = comparisons.run_score_summaries([run])[run.pk]
+    stored = scores.run_score_summaries([run])[run.pk]
     stored_scorers = run_scores.scorer_summaries(run, ["pattern"])
     EvaluationRun.objects.filter(pk=run.pk).update(score_moments=None)
     fresh = EvaluationRun.objects.get(pk=run.pk)
-    assert same(comparisons.run_score_summaries([fresh.pk])[run.pk], stored)
+    assert same(scores.run_score_summaries([fresh.pk])[run.pk], stored)
     assert same(run_scores.scorer_summaries(fresh, ["pattern"]), stored_scorers)
     assert stored.n == 10
     assert stored.clusters == 5
@@ -70,19 +71,19 @@ def test_stored_moments_give_the_figures_the_samples_give(run):
 def test_pages_read_stored_moments_without_touching_the_samples(run, django_assert_num_queries):
     run = EvaluationRun.objects.get(pk=run.pk)
     with django_assert_num_queries(0):
-        assert comparisons.run_score_summaries([run])[run.pk].n == 10
+        assert scores.run_score_summaries([run])[run.pk].n == 10
         assert run_scores.scorer_summaries(run, ["pattern"])["pattern"].n == 10
     with django_assert_num_queries(1):  # by id: one query on the runs, none on the samples
-        assert comparisons.run_score_summaries([run.pk])[run.pk].n == 10
+        assert scores.run_score_summaries([run.pk])[run.pk].n == 10
 
 
 def test_a_run_without_stored_moments_is_aggregated_from_its_samples(project, institute_a):
     run = RunFactory(project=project, institute=institute_a)
     for i, score in enumerate([1.0, 0.0, 1.0, 1.0]):
         SampleResultFactory(run=run, sample_id=f"s{i}", score=score)
-    summary = comparisons.run_score_summaries([run])[run.pk]
+    summary = scores.run_score_summaries([run])[run.pk]
     assert (summary.n, summary.mean) == (4, 0.75)
-    assert same(comparisons.run_score_summaries([run.pk])[run.pk], summary)
+    assert same(scores.run_score_summaries([run.pk])[run.pk], summary)
 
 
 def test_a_run_whose_samples_have_no_score_stores_none(project, institute_a):
@@ -90,7 +91,7 @@ def test_a_run_whose_samples_have_no_score_stores_none(project, institute_a):
     SampleResultFactory(run=run, sample_id="s0", score=None)
     run.score_moments = run_scores.moments_for_storage(run, ["match"])
     assert run.score_moments == {"score": None, "scorers": {"match": None}}
-    assert comparisons.run_score_summaries([run]) == {}
+    assert scores.run_score_summaries([run]) == {}
     assert run_scores.scorer_summaries(run, ["match"]) == {}
 
 

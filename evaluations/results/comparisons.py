@@ -20,8 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.http import Http404
 
 from evaluations import stats
@@ -33,6 +32,7 @@ from evaluations.models import (
     SampleResult,
     SampleReview,
 )
+from evaluations.selectors.runs import visible_runs
 from institutes import access
 
 # (sample id, epoch, score or None, SampleResult id): one row of a run, as the database gives it.
@@ -45,12 +45,6 @@ _CHUNK = 10_000
 # --------------------------------------------------------------------------------------------
 # Scoping
 # --------------------------------------------------------------------------------------------
-
-
-def visible_runs(user) -> QuerySet[EvaluationRun]:
-    """Runs whose results the user may read (participants, or anyone with view access once the
-    embargo has ended). Belongs with the other selectors; kept here until runs get their own."""
-    return EvaluationRun.objects.filter(project__in=access.results_visible_projects(user))
 
 
 def _visible_run_or_404(user, run_id: int) -> EvaluationRun:
@@ -393,90 +387,6 @@ def replications_for_project(
 # --------------------------------------------------------------------------------------------
 # Results-matrix cells: score summaries computed in the database
 # --------------------------------------------------------------------------------------------
-
-
-def run_score_moments(run_ids: Iterable[int]) -> dict[int, stats.ClusterMoments]:
-    """{run id: sufficient statistics of the per-sample ``score``}, aggregated by the database in
-    one query that returns one row per run (no sample row reaches Python). Runs without any
-    scored sample are absent. Epochs are clustered by sample id."""
-    ids = sorted({int(i) for i in run_ids})
-    if not ids:
-        return {}
-    table = connection.ops.quote_name(SampleResult._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
-    # Centre on each run's mean first, then square the per-sample sums of residuals: the
-    # cluster-robust variance without one-pass cancellation (see stats.ClusterMoments).
-    sql = f"""
-        SELECT c.run_id, COUNT(*), SUM(c.n), SUM(c.total), SUM(c.resid * c.resid), SUM(c.other)
-        FROM (
-            SELECT s.run_id AS run_id, COUNT(*) AS n, SUM(s.score) AS total,
-                   SUM(s.score - m.mean) AS resid,
-                   SUM(CASE WHEN s.score = 0 OR s.score = 1 THEN 0 ELSE 1 END) AS other
-            FROM {table} s
-            JOIN (
-                SELECT run_id, AVG(score) AS mean FROM {table}
-                WHERE run_id IN ({marks}) AND score IS NOT NULL GROUP BY run_id
-            ) m ON m.run_id = s.run_id
-            WHERE s.run_id IN ({marks}) AND s.score IS NOT NULL
-            GROUP BY s.run_id, s.sample_id
-        ) c
-        GROUP BY c.run_id
-    """  # noqa: S608 - only the model's table name and %s placeholders are interpolated.
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids, *ids])
-        fetched = cursor.fetchall()
-    return {
-        run_id: stats.ClusterMoments(
-            n=int(n),
-            clusters=int(clusters),
-            total=float(total),
-            residual_sq=max(0.0, float(residual_sq)),
-            binary=int(other) == 0,
-        )
-        for run_id, clusters, n, total, residual_sq, other in fetched
-    }
-
-
-def run_score_summaries(
-    runs: Sequence[int | EvaluationRun], *, confidence: float = stats.DEFAULT_CONFIDENCE
-) -> dict[int, stats.MeanEstimate]:
-    """{run id: mean, SE, CI, n} of the per-sample ``score`` of each run (runs or their ids).
-
-    Same rules as :func:`evaluations.stats.score_summary`: epochs clustered by sample id; Wilson
-    interval for 0/1 scores with one epoch. Runs without any scored sample are absent. Ingested
-    runs carry their moments (``EvaluationRun.score_moments``, see `evaluations.run_scores`):
-    those are read, from the run objects given or in one query on the runs; the database
-    aggregates the samples of the others only. Not scoped: pass runs the user may see.
-    """
-    from evaluations import run_scores
-
-    stored: dict[int, dict | None] = {}
-    ids: set[int] = set()
-    for run in runs:
-        if isinstance(run, EvaluationRun):
-            ids.add(run.pk)
-            if "score_moments" in run.__dict__:  # loaded (not deferred): no query
-                stored[run.pk] = run.score_moments
-        else:
-            ids.add(int(run))
-    unknown = ids - stored.keys()
-    if unknown:
-        stored.update(
-            EvaluationRun.objects.filter(pk__in=unknown).values_list("pk", "score_moments")
-        )
-    moments: dict[int, stats.ClusterMoments] = {}
-    missing = []
-    for run_id in ids:
-        known = run_scores.stored_primary_moments(stored.get(run_id))
-        if known is run_scores.NOT_STORED:
-            missing.append(run_id)
-        elif known is not None:
-            moments[run_id] = known
-    moments.update(run_score_moments(missing))
-    return {
-        run_id: stats.score_summary_from_moments(m, confidence=confidence)
-        for run_id, m in moments.items()
-    }
 
 
 # --------------------------------------------------------------------------------------------

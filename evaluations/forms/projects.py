@@ -1,16 +1,19 @@
-"""Page forms. They check the shape of the input; the rules live in evaluations.services, whose
-ValidationErrors are put back on the form by `add_service_errors` (never a 500).
-
-Choice lists come from selectors, so a form never offers what the user may not pick."""
+"""Forms of the project pages: filters, create and edit, participants, systems, windows,
+workstreams, findings, adopting a guideline version.
+"""
 
 from __future__ import annotations
 
-from typing import cast
-
 from django import forms
-from django.core.exceptions import ValidationError
 
-from evaluations import selectors
+from evaluations.forms.fields import (
+    DateTimeLocalField,
+    GuidelineVersionField,
+    MarkdownField,
+    PeopleField,
+    choice_field,
+    model_field,
+)
 from evaluations.models import (
     AISystem,
     Domain,
@@ -20,61 +23,10 @@ from evaluations.models import (
     Participation,
     Workstream,
 )
+from evaluations.selectors import guidelines as guideline_selectors
+from evaluations.selectors import projects as project_selectors
 from institutes import access
 from institutes.models import Institute, User
-
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
-    return cast(forms.ModelChoiceField, form.fields[name])
-
-
-def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
-    return cast(forms.ChoiceField, form.fields[name])
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: to the named field when the form has it,
-    to the form as a whole otherwise."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
-
-
-class DateTimeLocalField(forms.DateTimeField):
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", "Time in UTC.")
-        super().__init__(**kwargs)
-
-
-class MarkdownField(forms.CharField):
-    widget = forms.Textarea(attrs={"rows": 14, "class": "markdown-source"})
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "help_text", "Markdown. Raw HTML is cleaned: scripts and event handlers are removed."
-        )
-        super().__init__(**kwargs)
-
-
-class PeopleField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.display_name
-
-
-class GuidelineVersionField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.guideline.code} v{obj.number}: {obj.guideline.title}"
-
-
-# --- projects -------------------------------------------------------------------------------
 
 
 class ProjectFilterForm(forms.Form):
@@ -98,7 +50,7 @@ class ProjectFilterForm(forms.Form):
         ]
         choice_field(self, "domain").choices = [
             ("", "Any domain"),
-            *selectors.domains().values_list("slug", "name"),
+            *guideline_selectors.domains().values_list("slug", "name"),
         ]
 
     def filters(self) -> dict[str, str]:
@@ -160,7 +112,9 @@ class ParticipationAddForm(forms.Form):
 
     def __init__(self, *args, user, project, **kwargs):
         super().__init__(*args, **kwargs)
-        model_field(self, "institute").queryset = selectors.institutes_user_can_add(user, project)
+        model_field(self, "institute").queryset = project_selectors.institutes_user_can_add(
+            user, project
+        )
         self.fields["institute"].help_text = (
             "Institutes you lead that are not in the project yet. A lead of another institute "
             "adds it themselves."
@@ -177,7 +131,7 @@ class ProjectSystemAddForm(forms.Form):
 
     def __init__(self, *args, user, project, **kwargs):
         super().__init__(*args, **kwargs)
-        model_field(self, "system").queryset = selectors.systems_not_in(user, project)
+        model_field(self, "system").queryset = project_selectors.systems_not_in(user, project)
 
 
 class AISystemForm(forms.Form):
@@ -236,7 +190,7 @@ class AccessWindowForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        model_field(self, "system").queryset = selectors.systems_in(project)
+        model_field(self, "system").queryset = project_selectors.systems_in(project)
 
 
 class WorkstreamForm(forms.Form):
@@ -252,9 +206,11 @@ class WorkstreamForm(forms.Form):
 
     def __init__(self, *args, project, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        model_field(self, "domain").queryset = selectors.domains()
-        model_field(self, "lead_institute").queryset = selectors.participating_institutes(project)
-        model_field(self, "members").queryset = selectors.project_staff(project)
+        model_field(self, "domain").queryset = guideline_selectors.domains()
+        model_field(self, "lead_institute").queryset = project_selectors.participating_institutes(
+            project
+        )
+        model_field(self, "members").queryset = project_selectors.project_staff(project)
         if editing:
             del self.fields["domain"]
 
@@ -267,7 +223,7 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        model_field(self, "workstream").queryset = selectors.workstreams_in(project)
+        model_field(self, "workstream").queryset = project_selectors.workstreams_in(project)
 
 
 class AdoptGuidelineForm(forms.Form):
@@ -279,82 +235,4 @@ class AdoptGuidelineForm(forms.Form):
 
     def __init__(self, *args, user, project, **kwargs):
         super().__init__(*args, **kwargs)
-        model_field(self, "version").queryset = selectors.adoptable_versions(user, project)
-
-
-# --- guidelines -----------------------------------------------------------------------------
-
-
-class GuidelineFilterForm(forms.Form):
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Code or title"}),
-    )
-    domain = forms.ChoiceField(required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        choice_field(self, "domain").choices = [
-            ("", "Any domain"),
-            *selectors.domains().values_list("slug", "name"),
-        ]
-
-    def filters(self) -> dict[str, str]:
-        """The filters given and valid (an unknown value drops only that filter)."""
-        if not self.is_bound:
-            return {}
-        self.is_valid()
-        return {key: value for key, value in self.cleaned_data.items() if value}
-
-
-class GuidelineCreateForm(forms.Form):
-    code = forms.SlugField(
-        max_length=60, help_text="A short stable identifier, e.g. 'cyber-ctf-protocol'."
-    )
-    title = forms.CharField(max_length=200)
-    domain = forms.ModelChoiceField(queryset=Domain.objects.none(), required=False)
-    owner_institute = forms.ModelChoiceField(
-        queryset=Institute.objects.none(), help_text="An institute you lead."
-    )
-    required_institutes = forms.ModelMultipleChoiceField(
-        queryset=Institute.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Institutes whose leads must sign a version before it is approved.",
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        model_field(self, "domain").queryset = selectors.domains()
-        model_field(self, "owner_institute").queryset = (
-            access.manageable_institutes(user).filter(is_active=True).order_by("name")
-        )
-        model_field(self, "required_institutes").queryset = Institute.objects.filter(
-            is_active=True
-        ).order_by("name")
-
-
-class GuidelineVersionForm(forms.Form):
-    body_markdown = MarkdownField(label="Text")
-    change_summary = forms.CharField(
-        max_length=300, required=False, help_text="What changed since the previous version."
-    )
-
-
-class ApproveForm(forms.Form):
-    """Which institute signs; the service decides whether the user may sign for it."""
-
-    institute = forms.ModelChoiceField(queryset=Institute.objects.filter(is_active=True))
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-
-
-class DiffForm(forms.Form):
-    old = forms.TypedChoiceField(coerce=int, label="From version")
-    new = forms.TypedChoiceField(coerce=int, label="To version")
-
-    def __init__(self, *args, numbers: list[int], **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = [(n, f"v{n}") for n in numbers]
-        choice_field(self, "old").choices = choices
-        choice_field(self, "new").choices = choices
+        model_field(self, "version").queryset = project_selectors.adoptable_versions(user, project)

@@ -1,7 +1,5 @@
-"""Reads, already scoped to the user through institutes.access.
-
-A project (and everything under it) is reached only through `project_for` / `project_page_for`,
-so a user outside the project gets a 404; objects under a project are then looked up within it.
+"""Projects and what hangs off them (participations, systems, windows, workstreams, findings),
+already scoped to the user through `institutes.access`.
 """
 
 from __future__ import annotations
@@ -13,10 +11,8 @@ from django.shortcuts import get_object_or_404
 from evaluations.models import (
     AccessWindow,
     AISystem,
-    Domain,
     EvaluationProject,
     Finding,
-    Guideline,
     GuidelineVersion,
     Participation,
     ProjectGuideline,
@@ -25,8 +21,6 @@ from evaluations.models import (
 )
 from institutes import access
 from institutes.models import Institute, User
-
-# --- projects -------------------------------------------------------------------------------
 
 
 def projects_for(user) -> QuerySet[EvaluationProject]:
@@ -137,9 +131,6 @@ def workstream_for(project: EvaluationProject, pk: int) -> Workstream:
     )
 
 
-# --- choices for forms ----------------------------------------------------------------------
-
-
 def institutes_user_can_add(user, project: EvaluationProject) -> QuerySet[Institute]:
     """Institutes the user leads (all for a programme manager) that are not in the project yet."""
     return (
@@ -194,59 +185,3 @@ def adoptable_versions(user, project: EvaluationProject) -> QuerySet[GuidelineVe
         .select_related("guideline")
         .order_by("guideline__code", "-number")
     )
-
-
-def domains() -> QuerySet[Domain]:
-    return Domain.objects.order_by("order", "name")
-
-
-# --- guidelines -----------------------------------------------------------------------------
-
-
-def guideline_list(user, *, domain: str = "", q: str = "") -> QuerySet[Guideline]:
-    qs = access.visible_guidelines(user).select_related("domain", "owner_institute")
-    if domain:
-        qs = qs.filter(domain__slug=domain)
-    if q:
-        qs = qs.filter(Q(code__icontains=q) | Q(title__icontains=q))
-    return qs.order_by("code").prefetch_related(
-        "required_institutes",
-        Prefetch("versions", queryset=GuidelineVersion.objects.order_by("-number")),
-    )
-
-
-def guideline_for(user, code: str) -> Guideline:
-    """The guideline if the user may see it (404 otherwise)."""
-    try:
-        return (
-            access.visible_guidelines(user)
-            .select_related("owner_institute", "domain")
-            .get(code=code)
-        )
-    except Guideline.DoesNotExist as exc:
-        raise Http404("No such guideline.") from exc
-
-
-def guideline_page_for(user, code: str) -> Guideline:
-    """The guideline with its versions, signatures and required institutes prefetched."""
-    qs = (
-        access.visible_guidelines(user)
-        .select_related("owner_institute", "domain")
-        .prefetch_related(
-            Prefetch("required_institutes", queryset=Institute.objects.order_by("name")),
-            Prefetch(
-                "versions",
-                queryset=GuidelineVersion.objects.select_related("created_by")
-                .prefetch_related("approvals__institute", "approvals__user")
-                .order_by("-number"),
-            ),
-        )
-    )
-    try:
-        return qs.get(code=code)
-    except Guideline.DoesNotExist as exc:
-        raise Http404("No such guideline.") from exc
-
-
-def guideline_version_for(guideline: Guideline, number: int) -> GuidelineVersion:
-    return get_object_or_404(guideline.versions.select_related("guideline"), number=number)

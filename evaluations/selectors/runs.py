@@ -1,45 +1,14 @@
-"""Reads for tasks, jobs, runs, scores and samples, already scoped to the user through
-`institutes.access`. Used by the API and by the job/run pages.
-
-Jobs are visible to whoever sees their project. Runs and everything under them are results:
-visible where the user may see the project's results (an embargo keeps them with the
-participating institutes).
+"""Runs and their samples, scoped to the user: results are visible where the user may see the
+project's results (an embargo keeps them with the participating institutes).
 """
 
 from __future__ import annotations
 
-import math
-
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
-from evaluations import stats
-from evaluations.models import EvaluationJob, EvaluationRun, EvaluationTask, RunScore, SampleResult
+from evaluations.models import EvaluationJob, EvaluationRun, RunScore, SampleResult
 from institutes import access
-
-
-def tasks_for(user) -> QuerySet[EvaluationTask]:
-    """The task registry is shared by every signed-in user; retired tasks only for programme
-    managers."""
-    if user is None or not user.is_authenticated:
-        return EvaluationTask.objects.none()
-    qs = EvaluationTask.objects.select_related("domain")
-    return qs if access.is_programme_manager(user) else qs.filter(is_active=True)
-
-
-def jobs_for(user) -> QuerySet[EvaluationJob]:
-    return (
-        EvaluationJob.objects.filter(project__in=access.visible_projects(user))
-        .select_related("project", "task", "system", "institute", "requested_by", "run")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def job_for(user, pk) -> EvaluationJob:
-    try:
-        return jobs_for(user).get(pk=pk)
-    except (EvaluationJob.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such job.") from exc
 
 
 def runs_for(user) -> QuerySet[EvaluationRun]:
@@ -97,16 +66,7 @@ def sample_for(user, run_pk, sample_pk) -> SampleResult:
         raise Http404("No such sample.") from exc
 
 
-def metric_ci95(
-    value: float | None, stderr: float | None, n: int | None
-) -> tuple[float, float] | None:
-    """95% interval of a mean-type metric from the standard error Inspect reported: Student-t
-    with n - 1 degrees of freedom (n = scored samples), as `evaluations.stats` does by default;
-    normal when n is unknown. None when there is no standard error."""
-    if value is None or stderr is None or not math.isfinite(stderr):
-        return None
-    if n is not None and n >= 2:
-        critical = stats.critical_value(0.95, method="t", df=n - 1)
-    else:
-        critical = stats.critical_value(0.95, method="normal")
-    return (value - critical * stderr, value + critical * stderr)
+def visible_runs(user) -> QuerySet[EvaluationRun]:
+    """Runs whose results the user may read (participants, or anyone with view access once the
+    embargo has ended)."""
+    return EvaluationRun.objects.filter(project__in=access.results_visible_projects(user))

@@ -17,8 +17,8 @@ from typing import Any
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from evaluations.matrix import ResultsMatrix
 from evaluations.models import EvaluationRun, SampleResult
+from evaluations.results.matrix import ResultsMatrix
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK = 2000

@@ -3,7 +3,7 @@ run with its 95% CI, grouped by domain (and the workstream that covers it).
 
 Reads only; the caller passes a project whose results the user may see. A fixed number of queries
 whatever the number of runs and samples: the latest runs (one query), their score summaries
-(`comparisons.run_score_summaries`: stored at ingestion, else one aggregate query), run counts per cell,
+(`scores.run_score_summaries`: stored at ingestion, else one aggregate query), run counts per cell,
 the project's systems, workstreams, institutes and the tasks' domains (one each).
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.urls import reverse
 
-from evaluations import comparisons, stats
+from evaluations import stats
 from evaluations.models import (
     AISystem,
     Domain,
@@ -26,7 +26,8 @@ from evaluations.models import (
     ProjectSystem,
     Workstream,
 )
-from evaluations.selectors_jobs import metric_ci95
+from evaluations.results import comparisons, scores
+from evaluations.results.scores import metric_ci95
 from institutes.models import Institute
 
 
@@ -182,7 +183,7 @@ def build_matrix(
         key = (run.task_id, run.system_id)
         institutes_by_cell[key].append(run.institute.code)
         shown.setdefault(key, run)
-    summaries = comparisons.run_score_summaries(list(shown.values()))
+    summaries = scores.run_score_summaries(list(shown.values()))
 
     counts_qs = EvaluationRun.objects.filter(project=project)
     if institute is not None:

@@ -13,9 +13,10 @@ from datetime import timedelta
 from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
-from evaluations import comparisons
 from evaluations.models import AccessWindow, EvaluationJob, GuidelineVersion
-from evaluations.selectors_jobs import jobs_for, runs_for
+from evaluations.results import scores
+from evaluations.selectors.jobs import jobs_for
+from evaluations.selectors.runs import runs_for
 from exchanges.models import Exchange
 from exchanges.selectors import exchanges_visible_to
 from institutes import access
@@ -51,7 +52,7 @@ def jobs_panel(user) -> dict:
 
 def recent_runs(user) -> list[dict]:
     runs = list(runs_for(user)[:RUNS_SHOWN])
-    summaries = comparisons.run_score_summaries(runs)
+    summaries = scores.run_score_summaries(runs)
     return [{"run": run, "estimate": summaries.get(run.pk)} for run in runs]
 
 

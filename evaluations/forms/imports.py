@@ -8,10 +8,10 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from evaluations import selectors
-from evaluations.forms import model_field
+from evaluations.forms.fields import model_field
 from evaluations.models import AISystem, EvaluationProject, EvaluationTask, GuidelineVersion
-from evaluations.selectors_jobs import tasks_for
+from evaluations.selectors import projects as project_selectors
+from evaluations.selectors.jobs import tasks_for
 from institutes import access
 from institutes.models import Institute
 
@@ -58,7 +58,7 @@ class RunImportForm(forms.Form):
         self.fields["file"].widget.attrs["data-max-bytes"] = str(settings.CONCORD_MAX_UPLOAD_BYTES)
         institutes = [
             inst
-            for inst in selectors.participating_institutes(project)
+            for inst in project_selectors.participating_institutes(project)
             if access.can_act_for(user, project, inst)
         ]
         model_field(self, "institute").queryset = Institute.objects.filter(
@@ -67,7 +67,7 @@ class RunImportForm(forms.Form):
         if len(institutes) == 1:
             self.fields["institute"].initial = institutes[0].pk
         model_field(self, "task").queryset = tasks_for(user).filter(is_active=True).order_by("name")
-        model_field(self, "system").queryset = selectors.systems_in(project)
+        model_field(self, "system").queryset = project_selectors.systems_in(project)
         model_field(self, "guideline_version").queryset = (
             GuidelineVersion.objects.filter(adoptions__project=project)
             .select_related("guideline")

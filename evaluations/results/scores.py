@@ -18,10 +18,12 @@ run page went from seconds to milliseconds (benchmarks/README.md).
 from __future__ import annotations
 
 import dataclasses
+import math
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db import connection
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from evaluations import stats
@@ -119,11 +121,129 @@ def moments_for_storage(run: EvaluationRun, scorers: Iterable[str]) -> dict[str,
     """What ingestion stores in `run.score_moments` once the run's samples are written: the
     moments of the `score` column and of each named (mean-like) scorer, None where no sample
     has a number."""
-    from evaluations.comparisons import run_score_moments
-
     names = sorted({s for s in scorers if s})
     per_scorer = scorer_moments(run, names)
     return {
         "score": _moments_json(run_score_moments([run.pk]).get(run.pk)),
         "scorers": {name: _moments_json(per_scorer.get(name)) for name in names},
     }
+
+
+def run_score_moments(run_ids: Iterable[int]) -> dict[int, stats.ClusterMoments]:
+    """{run id: sufficient statistics of the per-sample ``score``}, aggregated by the database in
+    one query that returns one row per run (no sample row reaches Python). Runs without any
+    scored sample are absent. Epochs are clustered by sample id."""
+    ids = sorted({int(i) for i in run_ids})
+    if not ids:
+        return {}
+    table = connection.ops.quote_name(SampleResult._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    # Centre on each run's mean first, then square the per-sample sums of residuals: the
+    # cluster-robust variance without one-pass cancellation (see stats.ClusterMoments).
+    sql = f"""
+        SELECT c.run_id, COUNT(*), SUM(c.n), SUM(c.total), SUM(c.resid * c.resid), SUM(c.other)
+        FROM (
+            SELECT s.run_id AS run_id, COUNT(*) AS n, SUM(s.score) AS total,
+                   SUM(s.score - m.mean) AS resid,
+                   SUM(CASE WHEN s.score = 0 OR s.score = 1 THEN 0 ELSE 1 END) AS other
+            FROM {table} s
+            JOIN (
+                SELECT run_id, AVG(score) AS mean FROM {table}
+                WHERE run_id IN ({marks}) AND score IS NOT NULL GROUP BY run_id
+            ) m ON m.run_id = s.run_id
+            WHERE s.run_id IN ({marks}) AND s.score IS NOT NULL
+            GROUP BY s.run_id, s.sample_id
+        ) c
+        GROUP BY c.run_id
+    """  # noqa: S608 - only the model's table name and %s placeholders are interpolated.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, *ids])
+        fetched = cursor.fetchall()
+    return {
+        run_id: stats.ClusterMoments(
+            n=int(n),
+            clusters=int(clusters),
+            total=float(total),
+            residual_sq=max(0.0, float(residual_sq)),
+            binary=int(other) == 0,
+        )
+        for run_id, clusters, n, total, residual_sq, other in fetched
+    }
+
+
+def run_score_summaries(
+    runs: Sequence[int | EvaluationRun], *, confidence: float = stats.DEFAULT_CONFIDENCE
+) -> dict[int, stats.MeanEstimate]:
+    """{run id: mean, SE, CI, n} of the per-sample ``score`` of each run (runs or their ids).
+
+    Same rules as :func:`evaluations.stats.score_summary`: epochs clustered by sample id; Wilson
+    interval for 0/1 scores with one epoch. Runs without any scored sample are absent. Ingested
+    runs carry their moments (``EvaluationRun.score_moments``, see `evaluations.results.scores`):
+    those are read, from the run objects given or in one query on the runs; the database
+    aggregates the samples of the others only. Not scoped: pass runs the user may see.
+    """
+    stored: dict[int, dict | None] = {}
+    ids: set[int] = set()
+    for run in runs:
+        if isinstance(run, EvaluationRun):
+            ids.add(run.pk)
+            if "score_moments" in run.__dict__:  # loaded (not deferred): no query
+                stored[run.pk] = run.score_moments
+        else:
+            ids.add(int(run))
+    unknown = ids - stored.keys()
+    if unknown:
+        stored.update(
+            EvaluationRun.objects.filter(pk__in=unknown).values_list("pk", "score_moments")
+        )
+    moments: dict[int, stats.ClusterMoments] = {}
+    missing = []
+    for run_id in ids:
+        known = stored_primary_moments(stored.get(run_id))
+        if known is NOT_STORED:
+            missing.append(run_id)
+        elif known is not None:
+            moments[run_id] = known
+    moments.update(run_score_moments(missing))
+    return {
+        run_id: stats.score_summary_from_moments(m, confidence=confidence)
+        for run_id, m in moments.items()
+    }
+
+
+def metric_ci95(
+    value: float | None, stderr: float | None, n: int | None
+) -> tuple[float, float] | None:
+    """95% interval of a mean-type metric from the standard error Inspect reported: Student-t
+    with n - 1 degrees of freedom (n = scored samples), as `evaluations.stats` does by default;
+    normal when n is unknown. None when there is no standard error."""
+    if value is None or stderr is None or not math.isfinite(stderr):
+        return None
+    if n is not None and n >= 2:
+        critical = stats.critical_value(0.95, method="t", df=n - 1)
+    else:
+        critical = stats.critical_value(0.95, method="normal")
+    return (value - critical * stderr, value + critical * stderr)
+
+
+def score_table(run: EvaluationRun, primary: stats.MeanEstimate | None) -> list[dict]:
+    """Every scorer/metric of the run. Mean-like metrics (accuracy, mean) get the 95% CI of the
+    scorer's per-sample values (`scorer_summaries`; the headline one from the same
+    SQL summary as the matrix); other metrics with a reported standard error get the t interval
+    around it; the rest have none."""
+    run_scores = list(run.scores.all())
+    summaries = scorer_summaries(run, {s.scorer for s in run_scores if s.metric in MEAN_METRICS})
+    rows = []
+    for score in run_scores:
+        is_primary = score.scorer == run.primary_scorer and score.metric == run.primary_metric
+        estimate = None
+        if score.metric in MEAN_METRICS:
+            estimate = primary if is_primary and primary is not None else None
+            estimate = estimate or summaries.get(score.scorer)
+        if estimate is not None:
+            ci, method = estimate.ci, estimate.method
+        else:
+            ci = metric_ci95(score.value, score.stderr, score.scored_samples)
+            method = "t (reported SE)" if ci else ""
+        rows.append({"score": score, "primary": is_primary, "ci": ci, "method": method})
+    return rows

@@ -1,0 +1,80 @@
+"""Read-only rules shared by services, views, the API, the admin and the runner: whether a job may
+run against a system now, who may review transcripts, where a guideline version's signatures stand,
+what an AI system's fields must satisfy. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from evaluations.models import (
+    AccessWindow,
+    AISystem,
+    EvaluationProject,
+    GuidelineApproval,
+    GuidelineVersion,
+    ProjectSystem,
+)
+from institutes import access
+from institutes.models import Institute
+
+
+def system_validate(system: AISystem) -> None:
+    """The rules an AI system's fields follow (also used by the admin's form)."""
+    errors = {}
+    if "/" not in system.inspect_model:
+        errors["inspect_model"] = (
+            "Use Inspect's provider/model form, e.g. 'mockllm/model' or 'openai-api/lab/model'."
+        )
+    if (
+        system.api_key_env
+        and not system.base_url
+        and not system.inspect_model.startswith(("openai", "anthropic", "google"))
+    ):
+        errors["base_url"] = (
+            "Give the endpoint's base URL for a key held in an environment variable."
+        )
+    if system.api_key_env and not re.fullmatch(r"[A-Z_][A-Z0-9_]*", system.api_key_env):
+        # Same rule as the model's constraint, said per field (and before a key is stored).
+        errors["api_key_env"] = (
+            "Give the name of the environment variable that holds the key "
+            "(capitals, digits and _, e.g. LAB_API_KEY), never the key itself."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def approval_state(version: GuidelineVersion) -> list[tuple[Institute, GuidelineApproval | None]]:
+    """Each required institute with its signature, or None while it has not signed."""
+    signed = {a.institute_id: a for a in version.approvals.all()}
+    return [(inst, signed.get(inst.pk)) for inst in version.guideline.required_institutes.all()]
+
+
+def can_review(user, project) -> bool:
+    """Reviewing is acting in the project (evaluator or above) on results the user may read."""
+    return access.can_act(user, project) and access.can_see_results(user, project)
+
+
+def access_window_error(
+    project: EvaluationProject, system: AISystem, *, at: datetime | None = None
+) -> str | None:
+    """Why a job against this system may not run now, or None when it may."""
+    at = at or timezone.now()
+    link = ProjectSystem.objects.filter(project=project, system=system).first()
+    if link is None:
+        return f"{system} is not a system of this project."
+    windows = AccessWindow.objects.filter(project=project, system=system)
+    if any(window.is_open(at) for window in windows):
+        return None
+    if link.is_reference and not windows:
+        return None
+    upcoming = windows.filter(starts_at__gt=at).order_by("starts_at").first()
+    if upcoming is not None:
+        return f"The access window for {system} opens on {upcoming.starts_at:%Y-%m-%d %H:%M} UTC."
+    if windows:
+        return f"The access window for {system} is closed."
+    return f"No access window is recorded for {system} in this project."

@@ -1,0 +1,33 @@
+"""Evaluation tasks and jobs, scoped to the user: jobs are visible to whoever sees their project."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from evaluations.models import EvaluationJob, EvaluationTask
+from institutes import access
+
+
+def tasks_for(user) -> QuerySet[EvaluationTask]:
+    """The task registry is shared by every signed-in user; retired tasks only for programme
+    managers."""
+    if user is None or not user.is_authenticated:
+        return EvaluationTask.objects.none()
+    qs = EvaluationTask.objects.select_related("domain")
+    return qs if access.is_programme_manager(user) else qs.filter(is_active=True)
+
+
+def jobs_for(user) -> QuerySet[EvaluationJob]:
+    return (
+        EvaluationJob.objects.filter(project__in=access.visible_projects(user))
+        .select_related("project", "task", "system", "institute", "requested_by", "run")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def job_for(user, pk) -> EvaluationJob:
+    try:
+        return jobs_for(user).get(pk=pk)
+    except (EvaluationJob.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such job.") from exc
