@@ -1,4 +1,4 @@
-"""Peak memory of the web process while it imports a 50,000-sample Inspect log (issue 5).
+"""Peak memory of the web process while it imports a 50,000-sample Inspect log.
 
     .venv/bin/python benchmarks/import_memory.py [--samples 10000 50000 100000]   (default 50000)
 

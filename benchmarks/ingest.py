@@ -134,7 +134,7 @@ def child_limits(size: int, limit: int) -> dict:
 
     from evaluations.ingestion import rows as row_rules
     from evaluations.ingestion import service
-    from evaluations.ingestion.reader import SampleRecord
+    from evaluations.ingestion.records import SampleRecord
     from evaluations.models import EvaluationRun, SampleResult
 
     w, project = _context()
@@ -256,7 +256,7 @@ def default_limits_check(size: int) -> str:
     """Does Concord's import accept the `size` log with its default safety limits?"""
     code = (
         "import sys, django; sys.path.insert(0, '.'); django.setup();"
-        "from evaluations.ingestion.reader import open_log;"
+        "from evaluations.ingestion.formats import open_log;"
         "from evaluations.ingestion.errors import LogReadError\n"
         "try:\n"
         "    open_log(sys.argv[1]).__exit__(None, None, None); print('accepted')\n"

@@ -37,7 +37,7 @@ TITLES = {
     "serving": "2. serving at scale (10^6 samples; wrk, 16 connections)",
     "open_run": "3. opening a 10^5-sample run: Concord vs inspect view",
     "dispatch": "4. dispatch and scale-out",
-    "import_memory": "import memory (issue 5: upload API, 50,000 samples)",
+    "import_memory": "import memory (upload API, 50,000 samples)",
 }
 
 

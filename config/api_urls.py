@@ -1,4 +1,5 @@
-"""The REST API: /api/v1/ resources, OpenAPI 3 schema and locally served Swagger UI."""
+"""The REST API: every /api/v1/ resource, listed here, plus the OpenAPI 3 schema and the locally
+served Swagger UI."""
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
@@ -6,9 +7,14 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from config.api.permissions import SIGNED_IN
 from config.api.views import RouteNotFoundView, SwaggerUIView
-from evaluations.api import api_routes as evaluations_routes
-from exchanges.api import api_routes as exchanges_routes
-from institutes.api import api_routes as institutes_routes
+from evaluations.api.findings import FindingViewSet
+from evaluations.api.guidelines import GuidelineViewSet
+from evaluations.api.imports import RunImportViewSet
+from evaluations.api.jobs import JobViewSet, TaskViewSet
+from evaluations.api.projects import ProjectViewSet, SystemViewSet
+from evaluations.api.runs import RunSampleViewSet, RunViewSet
+from exchanges.api import ExchangeViewSet
+from institutes.api import InstituteViewSet
 
 
 class SignedInAPIRootView(APIRootView):
@@ -26,9 +32,19 @@ class Router(DefaultRouter):
 
 
 router = Router()
-institutes_routes(router)
-evaluations_routes(router)
-exchanges_routes(router)
+router.register("institutes", InstituteViewSet, basename="institute")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("systems", SystemViewSet, basename="system")
+router.register("guidelines", GuidelineViewSet, basename="guideline")
+router.register("findings", FindingViewSet, basename="finding")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("jobs", JobViewSet, basename="job")
+# Before "runs": a URL is matched in this order, and the runs detail route would read "import"
+# as a run id.
+router.register("runs/import", RunImportViewSet, basename="run-import")
+router.register("runs", RunViewSet, basename="run")
+router.register(r"runs/(?P<run_id>\d+)/samples", RunSampleViewSet, basename="run-sample")
+router.register("exchanges", ExchangeViewSet, basename="exchange")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

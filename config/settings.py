@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "institutes.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "institutes.sessions.SessionTimeoutMiddleware",
     "institutes.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -170,9 +171,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The folders are made when the Celery app is configured (config/celery_app.py), not here.
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -196,7 +196,32 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=20)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Inspect runs go to the `evals` queue (`celery -A config worker -Q evals`), short work to `default`.
+CELERY_TASK_ROUTES = {
+    "evaluations.run_job": {"queue": "evals"},
+    "evaluations.*": {"queue": "default"},
+}
+CELERY_BEAT_SCHEDULE = {
+    # Exchanges start and end on their dates: approved ones with a complete checklist are
+    # activated, active ones past their end date are completed. Idempotent, so hourly is cheap
+    # and catches midnight promptly (access itself already follows the dates exactly).
+    "exchanges-sync-dates": {
+        "task": "exchanges.tasks.exchanges_sync_dates",
+        "schedule": timedelta(hours=1),
+    },
+    # Jobs whose worker went silent are re-queued or failed (CONCORD_JOB_STALE_SECONDS below).
+    "evaluations-reap-jobs": {
+        "task": "evaluations.reap_jobs",
+        "schedule": timedelta(seconds=env.float("CONCORD_JOB_REAP_INTERVAL_SECONDS", default=30.0)),
+    },
+    # Jobs still queued long after they were sent are sent again (CONCORD_JOB_REQUEUE_SECONDS).
+    "evaluations-reconcile-jobs": {
+        "task": "evaluations.reconcile_jobs",
+        "schedule": timedelta(
+            seconds=env.float("CONCORD_JOB_RECONCILE_INTERVAL_SECONDS", default=120.0)
+        ),
+    },
+}
 
 # --- Django REST Framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -253,6 +278,9 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "GuidelineVersionStatusEnum": "evaluations.models.GuidelineVersion.Status",
         "ParticipationRoleEnum": "evaluations.models.Participation.Role",
         "MembershipRoleEnum": "institutes.models.Role",
+        "JobStatusEnum": "evaluations.models.EvaluationJob.Status",
+        "RunStatusEnum": "evaluations.models.EvaluationRun.Status",
+        "RunSourceEnum": "evaluations.models.EvaluationRun.Source",
     },
 }
 
@@ -309,20 +337,8 @@ LOGGING = {
 # --- Personnel exchanges ---------------------------------------------------------------------
 # Where people reach Concord: links in e-mails and in calendar feeds.
 CONCORD_SITE_URL = env.str("CONCORD_SITE_URL", default="http://127.0.0.1:8000")
-# Exchanges start and end on their dates: approved ones with a complete checklist are activated,
-# active ones past their end date are completed. Idempotent, so hourly is cheap and catches
-# midnight promptly (access itself already follows the dates exactly).
-CELERY_BEAT_SCHEDULE["exchanges-sync-dates"] = {
-    "task": "exchanges.tasks.exchanges_sync_dates",
-    "schedule": timedelta(hours=1),
-}
 
 # --- Evaluation jobs (docs/jobs.md) -----------------------------------------------------------
-# Inspect runs go to the `evals` queue (`celery -A config worker -Q evals`), short work to `default`.
-CELERY_TASK_ROUTES = {
-    "evaluations.run_job": {"queue": "evals"},
-    "evaluations.*": {"queue": "default"},
-}
 # A running job writes a heartbeat this often; one silent for CONCORD_JOB_STALE_SECONDS is taken
 # for lost (worker killed) by the reaper, which re-queues it up to its max_attempts.
 CONCORD_JOB_HEARTBEAT_SECONDS = env.float("CONCORD_JOB_HEARTBEAT_SECONDS", default=5.0)
@@ -333,23 +349,6 @@ CONCORD_JOB_REQUEUE_SECONDS = env.float("CONCORD_JOB_REQUEUE_SECONDS", default=9
 # grace after a cancel or the soft limit before the evaluation process is killed.
 CONCORD_JOB_TIME_LIMIT_SECONDS = env.int("CONCORD_JOB_TIME_LIMIT_SECONDS", default=6 * 3600)
 CONCORD_JOB_CANCEL_GRACE_SECONDS = env.float("CONCORD_JOB_CANCEL_GRACE_SECONDS", default=5.0)
-CELERY_BEAT_SCHEDULE["evaluations-reap-jobs"] = {
-    "task": "evaluations.reap_jobs",
-    "schedule": timedelta(seconds=env.float("CONCORD_JOB_REAP_INTERVAL_SECONDS", default=30.0)),
-}
-CELERY_BEAT_SCHEDULE["evaluations-reconcile-jobs"] = {
-    "task": "evaluations.reconcile_jobs",
-    "schedule": timedelta(
-        seconds=env.float("CONCORD_JOB_RECONCILE_INTERVAL_SECONDS", default=120.0)
-    ),
-}
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {
-        "JobStatusEnum": "evaluations.models.EvaluationJob.Status",
-        "RunStatusEnum": "evaluations.models.EvaluationRun.Status",
-        "RunSourceEnum": "evaluations.models.EvaluationRun.Source",
-    }
-)
 
 # --- Log imports (docs/imports.md) ------------------------------------------------------------
 # Uploads larger than CONCORD_MAX_UPLOAD_BYTES are refused while streaming (413). Every archive

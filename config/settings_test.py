@@ -23,10 +23,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 CONCORD_LOG_DIR = Path(os.environ.get("CONCORD_LOG_DIR", "/tmp/concord-test-logs"))  # noqa: S108
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"client": "100000/minute"}
-# Static files are served by the finders in tests; the collected folder need not exist.
+# Static files are served by the finders in tests: no collected folder, so none for WhiteNoise
+# to look for (tests/test_static_collect.py runs collectstatic with a folder of its own).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
-Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+STATIC_ROOT = None
 # Sign-in lockout and the second factor are off for the suite as a whole (client.login() has no
 # request for django-axes; force_login() has no second factor); tests/security turns them on.
 AXES_ENABLED = False

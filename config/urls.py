@@ -23,8 +23,6 @@ urlpatterns = [
     ),
     path("api/", include("config.api_urls")),
     path("", include("evaluations.urls")),
-    path("", include("evaluations.urls_results")),
-    path("", include("evaluations.urls_imports")),
     path("", include("exchanges.urls")),
 ]
 

@@ -39,10 +39,10 @@ URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["extra", "sane_lists"]
 
 # Python-Markdown's link parser scans from each `[` to its `]` (to the end of the paragraph when
-# there is none): the characters scanned, summed, measure its cost (about 1 s per million).
+# there is none): the characters scanned, summed, measure its cost.
 MAX_LINK_SCAN = 100_000
-# The HTML parser under nh3 slows quadratically with the depth of open elements (20,000 nested
-# <div>: 6 s).
+# The HTML parser under nh3 slows quadratically with the depth of open elements (thousands of
+# nested <div>s take seconds).
 MAX_HTML_DEPTH = 200
 # Lists and quotes nested this deep on one line ("- - - - x", ">>>>> x") are not a document:
 # Python-Markdown recurses once per level, until Python's stack runs out.

@@ -11,10 +11,10 @@ from celery import shared_task, signals
 
 @signals.worker_init.connect
 def _preload_inspect(**kwargs) -> None:
-    """In the worker's main process, before the pool forks: import Inspect (3-5 s cold) once,
-    place the offline tiktoken files, and run one tiny evaluation so that what the first `eval()`
-    imports lazily (4-6 s more) is loaded too: pool processes and the evaluation children they fork
-    start warm (`evaluations.runner.warmup`)."""
+    """In the worker's main process, before the pool forks: import Inspect (seconds, cold)
+    once, place the offline tiktoken files, and run one tiny evaluation so that what the first
+    `eval()` imports lazily (seconds more) is loaded too: pool processes and the evaluation
+    children they fork start warm (`evaluations.runner.warmup`)."""
     from evaluations.runner import supervisor  # noqa: F401  (imports inspect_ai)
     from evaluations.runner.offline import ensure_tiktoken_encodings
     from evaluations.runner.warmup import warm_up_inspect
@@ -32,14 +32,20 @@ def run_job(job_id: int) -> str:
     return run(int(job_id))
 
 
-@shared_task(name="evaluations.reap_jobs", ignore_result=True)
+# The periodic sweeps stop within their beat interval (30 s and 120 s by default), so a slow
+# database cannot pile runs up: the soft limit raises inside the task, the hard one ends its
+# process. Both are safe to cut short: a sweep writes in a transaction that then rolls back (its
+# rows are locked with SKIP LOCKED), and the next run finds the same jobs again.
+@shared_task(name="evaluations.reap_jobs", ignore_result=True, soft_time_limit=25, time_limit=30)
 def reap_jobs() -> dict[str, int]:
     from evaluations.services.jobs import jobs_reap
 
     return jobs_reap()
 
 
-@shared_task(name="evaluations.reconcile_jobs", ignore_result=True)
+@shared_task(
+    name="evaluations.reconcile_jobs", ignore_result=True, soft_time_limit=100, time_limit=120
+)
 def reconcile_jobs() -> int:
     from evaluations.services.jobs import jobs_reconcile
 

@@ -1,70 +1,123 @@
-"""Page routes of the evaluations app. One block per area; append new areas at the end."""
+"""Page routes of the evaluations app, one namespace per area: `dashboard:`, `projects:` (a project,
+its setup, findings and results), `guidelines:`, `jobs:`, `runs:` (runs, samples, comparisons,
+imports). Included from config.urls; the paths are the public ones (shared/DESIGN.md section 4)."""
 
-from django.urls import path
+from django.urls import include, path
 
-from evaluations.views import guidelines, home, projects
+from evaluations.views import (
+    compare,
+    findings,
+    guidelines,
+    home,
+    imports,
+    jobs,
+    project_results,
+    project_setup,
+    projects,
+    runs,
+    samples,
+)
 
-app_name = "evaluations"
+P = "projects/<slug:slug>/"
+G = "guidelines/<slug:code>/"
+R = "runs/<int:run_id>/"
 
-urlpatterns = [
-    path("", home, name="home"),
+dashboard_patterns = [
+    path("", home.home, name="home"),
+    path("dashboard/jobs/", home.dashboard_jobs, name="jobs"),
 ]
 
-# --- projects -----------------------------------------------------------------------------
-P = "projects/<slug:slug>/"
-urlpatterns += [
-    path("projects/", projects.project_list, name="project_list"),
-    path("projects/new/", projects.project_create, name="project_create"),
-    path(P, projects.project_detail, name="project_detail"),
-    path(P + "edit/", projects.project_edit, name="project_edit"),
-    path(P + "status/", projects.project_transition, name="project_transition"),
-    path(P + "participants/add/", projects.participation_add, name="participation_add"),
+project_patterns = [
+    path("projects/", projects.project_list, name="list"),
+    path("projects/new/", projects.project_create, name="create"),
+    path(P, projects.project_detail, name="detail"),
+    path(P + "edit/", projects.project_edit, name="edit"),
+    path(P + "status/", projects.project_transition, name="transition"),
+    path(P + "participants/add/", project_setup.participation_add, name="participation_add"),
     path(
         P + "participants/<int:institute_id>/remove/",
-        projects.participation_remove,
+        project_setup.participation_remove,
         name="participation_remove",
     ),
-    path(P + "systems/add/", projects.project_system_add, name="project_system_add"),
-    path(P + "systems/new/", projects.project_system_create, name="project_system_create"),
+    path(P + "systems/add/", project_setup.project_system_add, name="system_add"),
+    path(P + "systems/new/", project_setup.project_system_create, name="system_create"),
     path(
         P + "systems/<int:system_id>/remove/",
-        projects.project_system_remove,
-        name="project_system_remove",
+        project_setup.project_system_remove,
+        name="system_remove",
     ),
-    path(P + "windows/add/", projects.access_window_add, name="access_window_add"),
+    path(P + "windows/add/", project_setup.access_window_add, name="window_add"),
+    path(P + "windows/<int:pk>/delete/", project_setup.access_window_delete, name="window_delete"),
+    path(P + "workstreams/add/", project_setup.workstream_add, name="workstream_add"),
+    path(P + "workstreams/<int:pk>/edit/", project_setup.workstream_edit, name="workstream_edit"),
     path(
-        P + "windows/<int:pk>/delete/", projects.access_window_delete, name="access_window_delete"
+        P + "workstreams/<int:pk>/delete/",
+        project_setup.workstream_delete,
+        name="workstream_delete",
     ),
-    path(P + "workstreams/add/", projects.workstream_add, name="workstream_add"),
-    path(P + "workstreams/<int:pk>/edit/", projects.workstream_edit, name="workstream_edit"),
-    path(P + "workstreams/<int:pk>/delete/", projects.workstream_delete, name="workstream_delete"),
-    path(P + "findings/add/", projects.finding_add, name="finding_add"),
-    path(P + "findings/<int:pk>/edit/", projects.finding_edit, name="finding_edit"),
-    path(P + "findings/<int:pk>/status/", projects.finding_transition, name="finding_transition"),
+    path(P + "findings/add/", findings.finding_add, name="finding_add"),
+    path(P + "findings/<int:pk>/edit/", findings.finding_edit, name="finding_edit"),
+    path(P + "findings/<int:pk>/status/", findings.finding_transition, name="finding_transition"),
     path(P + "guidelines/adopt/", projects.guideline_adopt, name="guideline_adopt"),
+    # the project's results
+    path(P + "results/", project_results.project_results, name="results"),
+    path(
+        P + "results.csv",
+        project_results.project_results_export,
+        {"fmt": "csv"},
+        name="results_csv",
+    ),
+    path(
+        P + "results.json",
+        project_results.project_results_export,
+        {"fmt": "json"},
+        name="results_json",
+    ),
+    path(P + "runs/", project_results.project_runs, name="runs"),
+    path(P + "replications/", project_results.project_replications, name="replications"),
 ]
 
-# --- guidelines ---------------------------------------------------------------------------
-G = "guidelines/<slug:code>/"
-urlpatterns += [
-    path("guidelines/", guidelines.guideline_list, name="guideline_list"),
-    path("guidelines/new/", guidelines.guideline_create, name="guideline_create"),
-    path(G, guidelines.guideline_detail, name="guideline_detail"),
-    path(G + "diff/", guidelines.guideline_diff, name="guideline_diff"),
-    path(G + "versions/new/", guidelines.guideline_version_create, name="guideline_version_create"),
-    path(
-        G + "versions/<int:number>/edit/",
-        guidelines.guideline_version_edit,
-        name="guideline_version_edit",
-    ),
+guideline_patterns = [
+    path("guidelines/", guidelines.guideline_list, name="list"),
+    path("guidelines/new/", guidelines.guideline_create, name="create"),
+    path(G, guidelines.guideline_detail, name="detail"),
+    path(G + "diff/", guidelines.guideline_diff, name="diff"),
+    path(G + "versions/new/", guidelines.guideline_version_create, name="version_create"),
+    path(G + "versions/<int:number>/edit/", guidelines.guideline_version_edit, name="version_edit"),
     path(
         G + "versions/<int:number>/submit/",
         guidelines.guideline_version_submit,
-        name="guideline_version_submit",
+        name="version_submit",
     ),
     path(
         G + "versions/<int:number>/approve/",
         guidelines.guideline_version_approve,
-        name="guideline_version_approve",
+        name="version_approve",
     ),
+]
+
+job_patterns = [
+    path("jobs/<int:job_id>/", jobs.job_detail, name="detail"),
+    path("jobs/<int:job_id>/cancel/", jobs.job_cancel, name="cancel"),
+    path("jobs/<int:job_id>/retry/", jobs.job_retry, name="retry"),
+    path(P + "jobs/new/", jobs.job_queue, name="queue"),
+]
+
+run_patterns = [
+    path("runs/compare/", compare.run_compare, name="compare"),
+    path(R, runs.run_detail, name="detail"),
+    path(R + "log/", runs.run_log, name="log"),
+    path(R + "samples.csv", runs.run_samples_export, {"fmt": "csv"}, name="samples_csv"),
+    path(R + "samples.json", runs.run_samples_export, {"fmt": "json"}, name="samples_json"),
+    path(R + "samples/<int:sample_pk>/", samples.sample_detail, name="sample_detail"),
+    path(R + "samples/<int:sample_pk>/review/", samples.sample_review, name="sample_review"),
+    path(P + "runs/import/", imports.run_import, name="import"),
+]
+
+urlpatterns = [
+    path("", include((dashboard_patterns, "dashboard"))),
+    path("", include((project_patterns, "projects"))),
+    path("", include((guideline_patterns, "guidelines"))),
+    path("", include((job_patterns, "jobs"))),
+    path("", include((run_patterns, "runs"))),
 ]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import admin
 from django.db.models import Count, Q
 
+from evaluations.admin._common import bulk_action
 from exchanges import selectors, services
 from exchanges.models import (
     CalendarFeed,
@@ -84,18 +84,39 @@ class ExchangeAdminForm(forms.ModelForm):
         pass
 
 
-def _run(modeladmin, request, queryset, action, done: str) -> None:
-    ok = 0
-    for exchange in queryset.select_related("person", "home_institute", "host_institute"):
-        try:
-            action(exchange)
-        except (ValidationError, PermissionDenied) as exc:
-            text = " ".join(getattr(exc, "messages", None) or [str(exc)])
-            modeladmin.message_user(request, f"{exchange}: {text}", messages.WARNING)
-        else:
-            ok += 1
-    if ok:
-        modeladmin.message_user(request, f"{done}: {ok} exchange(s).", messages.SUCCESS)
+@bulk_action(
+    description="Approve for each side that has not decided (as programme manager)",
+    done="exchange(s) approved",
+)
+def approve_pending_sides(request, exchange):
+    decided = set(exchange.approvals.values_list("institute_id", flat=True))
+    for side in exchange.sides:
+        if side.pk not in decided:
+            exchange = services.exchange_approve(
+                user=request.user, exchange=exchange, institute=side
+            )
+
+
+@bulk_action(
+    description="Activate (checklist complete, within its dates)",
+    done="exchange(s) activated",
+    name="activate",
+)
+def activate_exchanges(request, exchange):
+    services.exchange_activate(user=request.user, exchange=exchange)
+
+
+@bulk_action(
+    description="Cancel (reason: cancelled by a programme manager)",
+    done="exchange(s) cancelled",
+    name="cancel",
+)
+def cancel_exchanges(request, exchange):
+    services.exchange_cancel(
+        user=request.user,
+        exchange=exchange,
+        reason=f"Cancelled by programme manager {request.user.display_name}.",
+    )
 
 
 @admin.register(Exchange)
@@ -125,7 +146,7 @@ class ExchangeAdmin(admin.ModelAdmin):
     list_select_related = ["person", "home_institute", "host_institute", "project"]
     autocomplete_fields = ["person", "home_institute", "host_institute"]
     inlines = [ExchangeApprovalInline, ChecklistItemInline]
-    actions = ["approve_pending_sides", "activate", "cancel"]
+    actions = [approve_pending_sides, activate_exchanges, cancel_exchanges]
     trail_fields = [
         "status",
         "status_reason",
@@ -189,42 +210,6 @@ class ExchangeAdmin(admin.ModelAdmin):
     def construct_change_message(self, request, form, formsets, add=False):
         return super().construct_change_message(request, form, [], add)
 
-    @admin.action(description="Approve for each side that has not decided (as programme manager)")
-    def approve_pending_sides(self, request, queryset):
-        def approve(exchange):
-            decided = set(exchange.approvals.values_list("institute_id", flat=True))
-            for side in exchange.sides:
-                if side.pk not in decided:
-                    exchange = services.exchange_approve(
-                        user=request.user, exchange=exchange, institute=side
-                    )
-
-        _run(self, request, queryset, approve, "Approved")
-
-    @admin.action(description="Activate (checklist complete, within its dates)")
-    def activate(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            lambda exchange: services.exchange_activate(user=request.user, exchange=exchange),
-            "Activated",
-        )
-
-    @admin.action(description="Cancel (reason: cancelled by a programme manager)")
-    def cancel(self, request, queryset):
-        _run(
-            self,
-            request,
-            queryset,
-            lambda exchange: services.exchange_cancel(
-                user=request.user,
-                exchange=exchange,
-                reason=f"Cancelled by programme manager {request.user.display_name}.",
-            ),
-            "Cancelled",
-        )
-
 
 @admin.register(ChecklistItemType)
 class ChecklistItemTypeAdmin(admin.ModelAdmin):
@@ -237,6 +222,13 @@ class ChecklistItemTypeAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
 
 
+@bulk_action(
+    description="Revoke (the URL stops working at once)", done="feed(s) revoked", name="revoke"
+)
+def revoke_feeds(request, feed):
+    services.calendar_feed_revoke(user=request.user, feed=feed)
+
+
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["institute", "label", "created_by", "created_at", "revoked_at"]
@@ -245,7 +237,7 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_select_related = ["institute", "created_by"]
     readonly_fields = ["institute", "label", "created_by", "created_at", "revoked_at"]
     exclude = ["token_hash"]
-    actions = ["revoke"]
+    actions = [revoke_feeds]
 
     def has_add_permission(self, request):
         return False  # feeds are opened from the calendar feeds page, which shows the URL once
@@ -256,9 +248,3 @@ class CalendarFeedAdmin(admin.ModelAdmin):
             return qs
         # Other staff: the feeds of institutes they lead (as on the calendar feeds page).
         return qs.filter(institute__in=selectors.feed_institutes(request.user))
-
-    @admin.action(description="Revoke (the URL stops working at once)")
-    def revoke(self, request, queryset):
-        for feed in queryset:
-            services.calendar_feed_revoke(user=request.user, feed=feed)
-        self.message_user(request, f"Revoked {queryset.count()} feed(s).", messages.SUCCESS)

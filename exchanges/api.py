@@ -183,8 +183,3 @@ class ExchangeViewSet(
             user=self.user, exchange=exchange, reason=data.get("reason", "")
         )
         return self._respond(exchange)
-
-
-def api_routes(router) -> None:
-    """Register this app's viewsets on the API router."""
-    router.register("exchanges", ExchangeViewSet, basename="exchange")

@@ -1,22 +1,40 @@
 """E-mails about exchanges, to the person and to the approvers (the leads of both institutes).
 
-Sent once the transaction that made the change commits, so nobody hears of a change that was
-rolled back. A failing mail server never undoes or breaks the change: the error is logged.
+A service schedules them when its transaction commits (`services.notify`), so nobody hears of a
+change that was rolled back. Celery sends them (`tasks.exchange_notify`, then one
+`tasks.exchange_email_send` per address): the request never waits for the mail server, and an
+unreachable server, or one that answers "try again later" (4xx), is retried with backoff up to
+a cap instead of being logged and lost. Each address gets its own message, so no one sees the
+others' address and a retry never mails twice someone already reached.
 """
 
 from __future__ import annotations
 
-import logging
+import smtplib
+import socket
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from institutes.models import Role, User
+from exchanges.models import Exchange
+from institutes.models import Institute, Role, User
 
-logger = logging.getLogger(__name__)
+
+class MailDeferred(Exception):
+    """The mail server answered with a temporary failure (an SMTP 4xx reply): try again later."""
+
+
+# Worth another try: the server unreachable, gone mid-conversation, or asking to come back later.
+# A permanent refusal (5xx, a bad address) is not retried.
+TRANSIENT_MAIL_ERRORS = (
+    MailDeferred,
+    smtplib.SMTPServerDisconnected,
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+)
 
 # event: (subject, first sentence of the message)
 EVENTS = {
@@ -65,23 +83,26 @@ def recipients(exchange) -> list[str]:
     return result
 
 
-def notify(exchange, event: str, *, actor=None, institute=None, note: str = "") -> None:
-    """Schedule the e-mails for this step of the exchange, sent when the transaction commits."""
-    exchange_id, actor_name = exchange.pk, (actor.display_name if actor else "Concord")
-    institute_name = institute.name if institute else ""
-    transaction.on_commit(
-        lambda: _send(exchange_id, event, actor_name, institute_name, note), robust=True
-    )
-
-
-def _send(exchange_id: int, event: str, actor_name: str, institute_name: str, note: str) -> None:
-    from exchanges.models import Exchange
-
+def exchange_email_send(
+    *,
+    exchange_id: int,
+    event: str,
+    address: str,
+    actor_id: int | None = None,
+    institute_id: int | None = None,
+    note: str = "",
+) -> None:
+    """Mail one address about this step of the exchange (raises on a mail server error)."""
     exchange = Exchange.objects.select_related(
         "person", "home_institute", "host_institute", "project"
     ).get(pk=exchange_id)
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    institute = Institute.objects.filter(pk=institute_id).first() if institute_id else None
     subject_part, sentence = EVENTS[event]
-    fmt = {"actor": actor_name, "institute": institute_name}
+    fmt = {
+        "actor": actor.display_name if actor else "Concord",
+        "institute": institute.name if institute else "",
+    }
     subject = (
         f"[Concord] Exchange of {exchange.person.display_name} "
         f"({exchange.home_institute.code} → {exchange.host_institute.code}): "
@@ -97,12 +118,10 @@ def _send(exchange_id: int, event: str, actor_name: str, institute_name: str, no
             + reverse("exchanges:detail", args=[exchange.pk]),
         },
     )
-    messages = [
-        EmailMessage(subject=subject, body=body, to=[address]) for address in recipients(exchange)
-    ]
-    if not messages:
-        return
+    message = EmailMessage(subject=subject, body=body, to=[address])
     try:
-        get_connection().send_messages(messages)
-    except Exception:  # the change stands; a mail outage must not turn it into an error page
-        logger.exception("Could not send the '%s' e-mails of exchange %s", event, exchange_id)
+        get_connection().send_messages([message])
+    except smtplib.SMTPResponseException as exc:
+        if 400 <= exc.smtp_code < 500:
+            raise MailDeferred(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+        raise

@@ -73,10 +73,6 @@ def exchanges_in_month(queryset: ExchangeQuerySet, first: date, last: date) -> E
     return queryset.overlapping(first, last).order_by("start_date", "pk")
 
 
-def filter_institutes() -> QuerySet[Institute]:
-    return Institute.objects.filter(is_active=True)
-
-
 def feed_institutes(user) -> QuerySet[Institute]:
     """Institutes whose calendar feeds the user manages (their leads; all for programme managers)."""
     return access.manageable_institutes(user).filter(is_active=True)

@@ -3,7 +3,7 @@ completion, cancellation, and the institutes' calendar feeds.
 
 Each service checks the caller's rights (exchanges.rules, on institutes.access), validates with a
 ValidationError whose messages a person can act on, writes in one transaction, and sends its
-e-mails when that transaction commits.
+e-mails once that transaction commits (`notify`; Celery sends them, see exchanges.notifications).
 
     proposed --(both sides approve)--> approved --(start date, checklist done)--> active
         --(outcome report)--> completed
@@ -31,7 +31,6 @@ from exchanges.models import (
     Exchange,
     ExchangeApproval,
 )
-from exchanges.notifications import notify
 from institutes import access
 from institutes.models import Institute, Membership, Role, User, hash_token
 
@@ -49,6 +48,32 @@ EDITABLE_FIELDS = (
     "objectives",
 )
 _FOREIGN_KEYS = {"person", "home_institute", "host_institute", "project"}
+
+
+def notify(
+    exchange: Exchange,
+    event: str,
+    *,
+    actor: User | None = None,
+    institute: Institute | None = None,
+    note: str = "",
+) -> None:
+    """Schedule the e-mails of this step of the exchange: queued when the transaction commits
+    (never for a change rolled back); a broker outage is logged and never fails the change."""
+    from exchanges import tasks  # tasks call these services; the enqueue waits until it runs
+
+    kwargs = {
+        "exchange_id": exchange.pk,
+        "event": event,
+        "actor_id": actor.pk if actor else None,
+        "institute_id": institute.pk if institute else None,
+        "note": note,
+    }
+
+    def enqueue_exchange_emails() -> None:  # a named function: a failure is logged by its name
+        tasks.exchange_notify.delay(**kwargs)
+
+    transaction.on_commit(enqueue_exchange_emails, robust=True)
 
 
 def _day(value: date) -> str:

@@ -4,15 +4,13 @@ every change goes through exchanges.services (403 for what the user may not do).
 from __future__ import annotations
 
 import calendar as pycalendar
-from collections.abc import Callable
 from datetime import date, timedelta
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.views import error_messages, is_htmx, post_only
 from exchanges import rules, selectors, services
 from exchanges.calendar import institute_calendar
 from exchanges.filters import ExchangeFilter
@@ -34,33 +33,6 @@ from exchanges.models import CalendarFeed
 from institutes import access
 
 PAGE_SIZE = 25
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _errors_to_messages(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _post_only(lookup: Callable[..., object]):
-    """Like require_POST, except that what the URL names is looked up first (`lookup(user,
-    **url kwargs)`): whoever may not see it gets a 404 whatever the method, as on every other
-    page; only those who may see it learn that the route takes POST (405)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.method != "POST":
-                lookup(request.user, **kwargs)
-                return HttpResponseNotAllowed(["POST"])
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def _exchange(user, pk):
@@ -84,15 +56,12 @@ def exchange_list(request):
     filterset = ExchangeFilter(request.GET or None, queryset=selectors.exchange_list(request.user))
     exchanges = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     page = Paginator(exchanges, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "exchanges/list.html",
         {
             "filter": filterset,
             "page": page,
-            "query": query.urlencode(),
             "can_propose": rules.may_propose_any(request.user),
         },
     )
@@ -147,7 +116,6 @@ def exchange_timeline(request):
             "rows": rows,
             "previous": previous,
             "following": following,
-            "query": params.urlencode(),
         },
     )
 
@@ -221,14 +189,14 @@ def _act(request, pk: int, action, success: str):
     try:
         action(exchange)
     except ValidationError as exc:
-        _errors_to_messages(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, success)
     return redirect("exchanges:detail", pk=pk)
 
 
 @login_required
-@_post_only(_exchange)
+@post_only(_exchange)
 def exchange_approve(request, pk: int):
     form = DecisionForm(request.POST)
     institute = form.cleaned_data["institute"] if form.is_valid() else None
@@ -243,7 +211,7 @@ def exchange_approve(request, pk: int):
 
 
 @login_required
-@_post_only(_exchange)
+@post_only(_exchange)
 def exchange_decline(request, pk: int):
     form = DecisionForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {}
@@ -261,7 +229,7 @@ def exchange_decline(request, pk: int):
 
 
 @login_required
-@_post_only(_exchange)
+@post_only(_exchange)
 def exchange_activate(request, pk: int):
     return _act(
         request,
@@ -272,7 +240,7 @@ def exchange_activate(request, pk: int):
 
 
 @login_required
-@_post_only(_exchange)
+@post_only(_exchange)
 def exchange_complete(request, pk: int):
     form = OutcomeForm(request.POST)
     outcome = form.cleaned_data["outcome"] if form.is_valid() else ""
@@ -287,7 +255,7 @@ def exchange_complete(request, pk: int):
 
 
 @login_required
-@_post_only(_exchange)
+@post_only(_exchange)
 def exchange_cancel(request, pk: int):
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -302,7 +270,7 @@ def exchange_cancel(request, pk: int):
 
 
 @login_required
-@_post_only(_checklist_item)
+@post_only(_checklist_item)
 def checklist_item_toggle(request, pk: int, item_pk: int):
     """Ticks (done=1) or reopens (done=0) an onboarding item; htmx gets the checklist back."""
     item = selectors.checklist_item_get(request.user, exchange_pk=pk, item_pk=item_pk)
@@ -316,7 +284,7 @@ def checklist_item_toggle(request, pk: int, item_pk: int):
             services.checklist_item_undone(user=request.user, item=item)
     except ValidationError as exc:
         error = " ".join(exc.messages)
-    if _is_htmx(request):
+    if is_htmx(request):
         # The checklist, and (out of band) the actions, whose Activate button depends on it.
         exchange = selectors.exchange_get(request.user, pk)
         context = _detail_context(request, exchange, checklist_error=error, oob=True)
@@ -360,7 +328,7 @@ def calendar_feeds(request):
 
 
 @login_required
-@_post_only(_managed_feed)
+@post_only(_managed_feed)
 def calendar_feed_revoke(request, pk: int):
     feed = _managed_feed(request.user, pk)
     services.calendar_feed_revoke(user=request.user, feed=feed)

@@ -195,15 +195,6 @@ def results_visible_projects(user, queryset: QuerySet | None = None) -> QuerySet
     return qs
 
 
-def acting_projects(user, queryset: QuerySet | None = None) -> QuerySet:
-    """Projects in which the user may act (evaluator or above)."""
-    if is_programme_manager(user):
-        return visible_projects(user, queryset)
-    ids = [pid for pid, rank in project_ranks(user).items() if rank >= ACT]
-    qs = visible_projects(user, queryset)
-    return qs.filter(pk__in=ids)
-
-
 def get_project_or_404(user, **lookup) -> EvaluationProject:
     try:
         return visible_projects(user).get(**lookup)

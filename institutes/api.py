@@ -78,8 +78,3 @@ class InstituteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 to_attr="active_memberships",
             )
         )
-
-
-def api_routes(router) -> None:
-    """Register this app's viewsets on the API router."""
-    router.register("institutes", InstituteViewSet, basename="institute")

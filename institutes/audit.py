@@ -20,7 +20,11 @@ by the idle or absolute timeout, exports (the export views), reads of embargoed 
 one event per request). Within a request, `record()` takes who and from where from the request
 being served.
 
-The one-command demo runs on SQLite, which has no triggers: it keeps no trail of changes.
+The triggers are installed by a migration (`institutes/migrations/0004_audit_triggers.py`, with
+`install_triggers` below), on PostgreSQL only: the one-command demo runs on SQLite, which has no
+triggers, and keeps no trail of changes. A migration that adds a model adds its trigger the same
+way: `migrations.RunPython(audit.install_triggers, audit.install_triggers)` after the model's
+operations (idempotent; tests/institutes/test_audit.py fails on a table without one).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import uuid
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.apps import apps
 from django.db import connection, connections
 
 from institutes.network import client_ip
@@ -37,8 +42,8 @@ from institutes.network import client_ip
 logger = logging.getLogger(__name__)
 
 AUDITED_APPS = ("institutes", "evaluations", "exchanges")
-# Tables written in bulk (COPY of up to millions of rows): recorded by their writer, one event a run.
-BULK_TABLES = {"evaluations_sampleresult"}
+# Models written in bulk (COPY of up to millions of rows): recorded by their writer, one event a run.
+BULK_MODELS = ("evaluations.SampleResult",)
 # Columns whose changes alone are bookkeeping, not changes worth an event (heartbeats, progress).
 IGNORED_COLUMNS = [
     "updated_at",
@@ -79,29 +84,29 @@ BEGIN
   END LOOP;
   obj := coalesce(new_j ->> 'id', old_j ->> 'id', '');
   row_j := coalesce(new_j, old_j);
-  IF TG_TABLE_NAME = 'evaluations_evaluationproject' THEN
+  IF TG_TABLE_NAME = %(project)s THEN
     proj := nullif(obj, '')::bigint;
   ELSE
     proj := (row_j ->> 'project_id')::bigint;
   END IF;
   -- Rows under a run, job, finding or workstream name their project through it, so that a
   -- project's trail (and the embargo on its results' events) covers them too.
-  IF proj IS NULL AND left(TG_TABLE_NAME, 12) = 'evaluations_' THEN
+  IF proj IS NULL AND TG_TABLE_NAME = ANY(%(evaluation_tables)s) THEN
     IF (row_j ->> 'run_id') IS NOT NULL THEN
-      SELECT project_id INTO proj FROM evaluations_evaluationrun WHERE id = (row_j ->> 'run_id')::bigint;
+      SELECT project_id INTO proj FROM %(run)s WHERE id = (row_j ->> 'run_id')::bigint;
     ELSIF (row_j ->> 'job_id') IS NOT NULL THEN
-      SELECT project_id INTO proj FROM evaluations_evaluationjob WHERE id = (row_j ->> 'job_id')::bigint;
+      SELECT project_id INTO proj FROM %(job)s WHERE id = (row_j ->> 'job_id')::bigint;
     ELSIF (row_j ->> 'finding_id') IS NOT NULL THEN
-      SELECT project_id INTO proj FROM evaluations_finding WHERE id = (row_j ->> 'finding_id')::bigint;
+      SELECT project_id INTO proj FROM %(finding)s WHERE id = (row_j ->> 'finding_id')::bigint;
     ELSIF (row_j ->> 'workstream_id') IS NOT NULL THEN
-      SELECT project_id INTO proj FROM evaluations_workstream WHERE id = (row_j ->> 'workstream_id')::bigint;
-    ELSIF TG_TABLE_NAME = 'evaluations_samplereview' THEN
-      SELECT r.project_id INTO proj FROM evaluations_sampleresult s
-        JOIN evaluations_evaluationrun r ON r.id = s.run_id
+      SELECT project_id INTO proj FROM %(workstream)s WHERE id = (row_j ->> 'workstream_id')::bigint;
+    ELSIF TG_TABLE_NAME = %(review)s THEN
+      SELECT r.project_id INTO proj FROM %(sample)s s
+        JOIN %(run)s r ON r.id = s.run_id
         WHERE s.id = (row_j ->> 'sample_id')::bigint;
     END IF;
   END IF;
-  INSERT INTO institutes_auditevent
+  INSERT INTO %(event)s
     (at, actor_id, actor_kind, token_id, ip, request_id, source, action, "table", object_id, project_id, changes)
   VALUES (
     clock_timestamp(),
@@ -118,42 +123,78 @@ END $$;
 """
 
 
-def audited_tables(using: str = "default") -> list[str]:
-    from django.apps import apps
+def audited_tables(apps) -> list[str]:
+    """Every table of Concord's apps in the app registry `apps` (a migration's historical one, or
+    `django.apps.apps`), but the audit events themselves and the bulk tables."""
+    skip = {
+        apps.get_model(label)._meta.db_table for label in (*BULK_MODELS, "institutes.AuditEvent")
+    }
+    return sorted(
+        {
+            model._meta.db_table
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.app_label in AUDITED_APPS
+            and not model._meta.proxy
+            and model._meta.managed
+        }
+        - skip
+    )
 
-    tables = set()
-    for model in apps.get_models(include_auto_created=True):
-        if model._meta.app_label in AUDITED_APPS and not model._meta.proxy and model._meta.managed:
-            tables.add(model._meta.db_table)
-    tables.discard("institutes_auditevent")
-    tables -= BULK_TABLES
-    existing = set(connections[using].introspection.table_names())
-    return sorted(tables & existing)
+
+def _sql_array(values: list[str]) -> str:
+    return "ARRAY[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]::text[]"
 
 
-def install_triggers(using: str = "default") -> int:
-    """(Re)create the audit triggers on every Concord table. Idempotent; runs after `migrate`."""
-    conn = connections[using]
+def trigger_sql(apps, quote) -> list[str]:
+    """The statements that (re)create the audit function and a trigger on every audited table,
+    with the tables' names taken from the models in `apps`; `quote` quotes an identifier."""
+
+    def table(label: str) -> str:
+        return quote(apps.get_model(label)._meta.db_table)
+
+    evaluation_tables = sorted(
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.app_label == "evaluations"
+    )
+    function = FUNCTION_SQL % {
+        "ignored": _sql_array(IGNORED_COLUMNS),
+        "secret": _sql_array(SECRET_COLUMNS),
+        "project": "'" + apps.get_model("evaluations.EvaluationProject")._meta.db_table + "'",
+        "review": "'" + apps.get_model("evaluations.SampleReview")._meta.db_table + "'",
+        "evaluation_tables": _sql_array(evaluation_tables),
+        "run": table("evaluations.EvaluationRun"),
+        "job": table("evaluations.EvaluationJob"),
+        "finding": table("evaluations.Finding"),
+        "workstream": table("evaluations.Workstream"),
+        "sample": table("evaluations.SampleResult"),
+        "event": table("institutes.AuditEvent"),
+    }
+    return [function] + [
+        f"CREATE OR REPLACE TRIGGER concord_audit AFTER INSERT OR UPDATE OR DELETE ON {quote(name)} "
+        "FOR EACH ROW EXECUTE FUNCTION concord_audit_row()"
+        for name in audited_tables(apps)
+    ]
+
+
+def install_triggers(apps, schema_editor) -> None:
+    """(Re)create the audit triggers (a migration's RunPython; idempotent). PostgreSQL only."""
+    conn = schema_editor.connection
     if conn.vendor != "postgresql":
-        return 0
-    tables = audited_tables(using)
-    if "institutes_auditevent" not in conn.introspection.table_names():
-        return 0
+        return
+    for statement in trigger_sql(apps, conn.ops.quote_name):
+        schema_editor.execute(statement, params=None)
 
-    def array(values: list[str]) -> str:
-        return "ARRAY[" + ", ".join("'" + v + "'" for v in values) + "]::text[]"
 
-    with conn.cursor() as cursor:
-        cursor.execute(
-            FUNCTION_SQL % {"ignored": array(IGNORED_COLUMNS), "secret": array(SECRET_COLUMNS)}
-        )
-        for table in tables:
-            quoted = conn.ops.quote_name(table)
-            cursor.execute(
-                f"CREATE OR REPLACE TRIGGER concord_audit AFTER INSERT OR UPDATE OR DELETE ON {quoted} "
-                "FOR EACH ROW EXECUTE FUNCTION concord_audit_row()"
-            )
-    return len(tables)
+def remove_triggers(apps, schema_editor) -> None:
+    """Undo `install_triggers` (the migration's reverse)."""
+    conn = schema_editor.connection
+    if conn.vendor != "postgresql":
+        return
+    quote = conn.ops.quote_name
+    for name in audited_tables(apps):
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS concord_audit ON {quote(name)}", params=None)
+    schema_editor.execute("DROP FUNCTION IF EXISTS concord_audit_row()", params=None)
 
 
 def _set_sql(values: dict) -> tuple[str, list]:
@@ -322,13 +363,18 @@ def record(
     )
 
 
+def _project_table() -> str:
+    """The projects table's name, from the app registry (institutes does not import evaluations)."""
+    return apps.get_model("evaluations", "EvaluationProject")._meta.db_table
+
+
 def record_export(request, *, project_id, what: str, fmt: str = "", **details) -> None:
     """An export left Concord (a CSV/JSON download, a log file): who took what, from where."""
     record(
         "export",
         request=request,
         project_id=project_id,
-        table="evaluations_evaluationproject",
+        table=_project_table(),
         object_id=project_id,
         what=what,
         format=fmt,
@@ -352,6 +398,6 @@ def note_embargoed_read(user, project_ids) -> None:
             request=request,
             user=user,
             project_id=project_id,
-            table="evaluations_evaluationproject",
+            table=_project_table(),
             object_id=project_id,
         )

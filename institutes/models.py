@@ -157,10 +157,6 @@ class ApiToken(models.Model):
     def generate_raw(cls) -> str:
         return cls.TOKEN_PREFIX + secrets.token_urlsafe(32)
 
-    @property
-    def is_usable(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
-
 
 class AuditEvent(models.Model):
     """One recorded change or security event. Rows are written by database triggers (every insert,

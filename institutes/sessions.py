@@ -15,7 +15,8 @@
    after CONCORD_SESSION_IDLE_SECONDS without a request, and SESSION_COOKIE_AGE after sign-in
    whatever the activity (Django alone would extend the cookie's age with every save).
 
-The demo's SQLite database has no triggers: there, a removed membership takes the user's access
+The triggers are installed by a migration (`institutes/migrations/0004_audit_triggers.py`). The
+demo's SQLite database has no triggers: there, a removed membership takes the user's access
 away at once (access is worked out per request) but does not sign them out.
 """
 
@@ -26,7 +27,6 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
-from django.db import connections
 
 from institutes import audit
 
@@ -39,13 +39,13 @@ BEGIN
      OR NEW.institute_id <> OLD.institute_id
      OR (CASE NEW.role WHEN 'lead' THEN 3 WHEN 'evaluator' THEN 2 ELSE 1 END)
         < (CASE OLD.role WHEN 'lead' THEN 3 WHEN 'evaluator' THEN 2 ELSE 1 END) THEN
-    UPDATE institutes_user SET session_epoch = session_epoch + 1 WHERE id = OLD.user_id;
+    UPDATE %(user)s SET session_epoch = session_epoch + 1 WHERE id = OLD.user_id;
   END IF;
   RETURN NULL;
 END $$;
 
 CREATE OR REPLACE TRIGGER concord_membership_sessions
-AFTER UPDATE OR DELETE ON institutes_membership
+AFTER UPDATE OR DELETE ON %(membership)s
 FOR EACH ROW EXECUTE FUNCTION concord_membership_ends_sessions();
 
 CREATE OR REPLACE FUNCTION concord_user_ends_sessions() RETURNS trigger
@@ -62,22 +62,39 @@ BEGIN
 END $$;
 
 CREATE OR REPLACE TRIGGER concord_user_sessions
-BEFORE UPDATE ON institutes_user
+BEFORE UPDATE ON %(user)s
 FOR EACH ROW EXECUTE FUNCTION concord_user_ends_sessions();
 """
 
 
-def install_triggers(using: str = "default") -> bool:
-    """(Re)create the triggers that end sessions. Idempotent; runs after `migrate`."""
-    conn = connections[using]
+def install_triggers(apps, schema_editor) -> None:
+    """(Re)create the triggers that end sessions (a migration's RunPython; idempotent), with the
+    tables' names taken from the models in `apps`. PostgreSQL only."""
+    conn = schema_editor.connection
     if conn.vendor != "postgresql":
-        return False
-    tables = set(conn.introspection.table_names())
-    if not {"institutes_user", "institutes_membership"} <= tables:
-        return False
-    with conn.cursor() as cursor:
-        cursor.execute(TRIGGERS_SQL)
-    return True
+        return
+    tables = {
+        "user": conn.ops.quote_name(apps.get_model("institutes.User")._meta.db_table),
+        "membership": conn.ops.quote_name(apps.get_model("institutes.Membership")._meta.db_table),
+    }
+    schema_editor.execute(TRIGGERS_SQL % tables, params=None)
+
+
+def remove_triggers(apps, schema_editor) -> None:
+    """Undo `install_triggers` (the migration's reverse)."""
+    conn = schema_editor.connection
+    if conn.vendor != "postgresql":
+        return
+    quote = conn.ops.quote_name
+    user = quote(apps.get_model("institutes.User")._meta.db_table)
+    membership = quote(apps.get_model("institutes.Membership")._meta.db_table)
+    for statement in (
+        f"DROP TRIGGER IF EXISTS concord_membership_sessions ON {membership}",
+        f"DROP TRIGGER IF EXISTS concord_user_sessions ON {user}",
+        "DROP FUNCTION IF EXISTS concord_membership_ends_sessions()",
+        "DROP FUNCTION IF EXISTS concord_user_ends_sessions()",
+    ):
+        schema_editor.execute(statement, params=None)
 
 
 SIGNED_IN_AT = "concord_signed_in_at"

@@ -1,23 +1,15 @@
 """Hooks that keep the audit trail complete: security events from Django's auth signals and
-django-axes' lockouts, the worker's identity in Celery tasks, and the database triggers (audit,
-sessions) after each migrate."""
+django-axes' lockouts, and the worker's identity in Celery tasks. The database triggers (audit,
+sessions) are installed by a migration, not here."""
 
 from __future__ import annotations
 
 from axes.signals import user_locked_out
 from celery.signals import task_postrun, task_prerun
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from institutes import audit, sessions
-
-
-@receiver(post_migrate)
-def install_audit_triggers(sender, using="default", **kwargs):
-    if sender.label == "institutes" or sender.label in audit.AUDITED_APPS:
-        audit.install_triggers(using)
-        sessions.install_triggers(using)
 
 
 @receiver(user_logged_in)

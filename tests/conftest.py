@@ -14,8 +14,6 @@ from django.db import close_old_connections
 from institutes.models import Role
 from tests.factories import InstituteFactory, UserFactory, member
 
-PASSWORD = "correct-horse-battery"
-
 
 @pytest.fixture
 def institute_a(db):
@@ -89,3 +87,35 @@ def wsgi_app():
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(alice, bob, vera, charlie, pm, institute_a, institute_b, institute_c):
+    """The permission matrices' world (tests/permissions/registry.py): the people of the matrix,
+    one per role, plus every area's objects (`world_part`, in the entries modules). The security
+    tests build on it."""
+    from tests.permissions import registry
+
+    registry.load_entries()
+    world = registry.World(
+        users={
+            "anonymous": None,
+            "outsider": charlie,
+            "viewer": vera,
+            "evaluator": bob,
+            "lead": alice,
+            "pm": pm,
+        },
+        extra={"institute_a": institute_a, "institute_b": institute_b, "institute_c": institute_c},
+    )
+    for part in registry.WORLD_PARTS:
+        part(world)
+    return world
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Repeat the figures the tests measured (tests/figures.py)."""
+    from tests import figures
+
+    for line in figures.lines(failed=bool(terminalreporter.stats.get("failed"))):
+        terminalreporter.write_line(line)

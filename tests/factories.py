@@ -6,6 +6,8 @@ import factory
 
 from institutes.models import Institute, Membership, Role, User
 
+PASSWORD = "correct-horse-battery"  # every factory-made user's
+
 
 class InstituteFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -25,7 +27,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def save_password(obj, create, extracted, **kwargs):

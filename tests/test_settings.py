@@ -153,3 +153,46 @@ def test_check_deploy_reports_no_warnings_with_production_values():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues (0 silenced)" in result.stdout
+
+
+MKDIR_PROBE = """
+import json, os, pathlib, sys
+sys.path.insert(0, {root!r})
+made = []
+real_mkdir = pathlib.Path.mkdir
+pathlib.Path.mkdir = lambda self, *a, **k: made.append(str(self))
+os.mkdir = os.makedirs = lambda path, *a, **k: made.append(str(path))
+import {module}
+on_import = list(made)
+{after}
+print(json.dumps({{"on_import": on_import, "after": made[len(on_import):]}}))
+"""
+
+
+def mkdir_probe(module: str, env: dict[str, str], after: str = "") -> dict[str, list[str]]:
+    unset = {"DEBUG", "REDIS_URL", "CELERY_BROKER_URL"}  # settings_test has defaults of its own
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
+    clean.update(env, DJANGO_SETTINGS_MODULE=module)
+    code = MKDIR_PROBE.format(root=str(ROOT), module=module, after=after)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=clean, capture_output=True, text=True, cwd="/", timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(
+    ("module", "env"),
+    [
+        ("config.settings", {"DEBUG": "1"}),  # the demo: SQLite and the file broker
+        ("config.settings_test", {}),
+    ],
+)
+def test_importing_the_settings_makes_no_directory(module, env):
+    assert mkdir_probe(module, env)["on_import"] == []
+
+
+def test_the_file_brokers_folders_are_made_when_celery_is_configured():
+    after = "import django; django.setup()\nfrom config.celery_app import app\napp.conf.broker_url"
+    made = mkdir_probe("config.settings", {"DEBUG": "1"}, after=after)["after"]
+    assert {Path(path).name for path in made} >= {"queue", "processed", "control"}

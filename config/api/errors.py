@@ -12,8 +12,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
-from rest_framework import exceptions, status
-from rest_framework.response import Response
+from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
@@ -110,16 +109,3 @@ def exception_handler(exc, context):
         body["retry_after_seconds"] = int(wait)
     response.data = {"error": body}
     return response
-
-
-def error_response(
-    message: str,
-    *,
-    code: str = "invalid",
-    http_status: int = status.HTTP_400_BAD_REQUEST,
-    fields=None,
-) -> Response:
-    body = {"status": http_status, "code": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return Response({"error": body}, status=http_status)

@@ -13,7 +13,7 @@ from evaluations.admin._common import (
     ReadOnlyInline,
     ServiceAdminMixin,
     ServiceForm,
-    run_each,
+    bulk_action,
 )
 from evaluations.models import Guideline, GuidelineApproval, GuidelineVersion
 from evaluations.services import guidelines as services
@@ -64,10 +64,10 @@ class GuidelineAdmin(PlatformAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         # Starting a guideline checks who may own it: the page's form does, through the service.
-        return redirect("evaluations:guideline_create")
+        return redirect("guidelines:create")
 
     def view_on_site(self, obj):
-        return reverse("evaluations:guideline_detail", kwargs={"code": obj.code})
+        return reverse("guidelines:detail", kwargs={"code": obj.code})
 
 
 class GuidelineApprovalInline(ReadOnlyInline):
@@ -91,15 +91,11 @@ class GuidelineVersionForm(ServiceForm):
         )
 
 
-@admin.action(description="Submit selected drafts for review")
-def submit_for_review(modeladmin, request, queryset):
-    run_each(
-        modeladmin,
-        request,
-        queryset.select_related("guideline"),
-        lambda version: services.guideline_version_submit(user=request.user, version=version),
-        "version(s) submitted for review",
-    )
+@bulk_action(
+    description="Submit selected drafts for review", done="version(s) submitted for review"
+)
+def submit_for_review(request, version):
+    services.guideline_version_submit(user=request.user, version=version)
 
 
 @admin.register(GuidelineVersion)
@@ -151,5 +147,5 @@ class GuidelineVersionAdmin(ServiceAdminMixin, PlatformAdmin):
         return allowed and (obj is None or access.can_edit_guideline(request.user, obj.guideline))
 
     def view_on_site(self, obj):
-        url = reverse("evaluations:guideline_detail", kwargs={"code": obj.guideline.code})
+        url = reverse("guidelines:detail", kwargs={"code": obj.guideline.code})
         return f"{url}#v{obj.number}"

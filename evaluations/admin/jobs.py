@@ -13,7 +13,7 @@ from evaluations.admin._common import (
     PlatformAdmin,
     ProjectScopedAdmin,
     ReadOnlyInline,
-    run_each,
+    bulk_action,
 )
 from evaluations.forms.fields import add_service_errors
 from evaluations.models import EvaluationJob, EvaluationRun, EvaluationTask, RunScore
@@ -82,26 +82,14 @@ class EvaluationTaskAdmin(PlatformAdmin):
             obj.pk, obj._state.adding = created.pk, False
 
 
-@admin.action(description="Cancel the selected jobs")
-def cancel_jobs(modeladmin, request, queryset):
-    run_each(
-        modeladmin,
-        request,
-        queryset,
-        lambda job: job_services.job_cancel(job=job, user=request.user),
-        "jobs cancelled (or asked to stop)",
-    )
+@bulk_action(description="Cancel the selected jobs", done="jobs cancelled (or asked to stop)")
+def cancel_jobs(request, job):
+    job_services.job_cancel(job=job, user=request.user)
 
 
-@admin.action(description="Retry the selected jobs (queues new jobs)")
-def retry_jobs(modeladmin, request, queryset):
-    run_each(
-        modeladmin,
-        request,
-        queryset,
-        lambda job: job_services.job_retry(job=job, user=request.user),
-        "jobs queued again",
-    )
+@bulk_action(description="Retry the selected jobs (queues new jobs)", done="jobs queued again")
+def retry_jobs(request, job):
+    job_services.job_retry(job=job, user=request.user)
 
 
 JOB_FIELDS: tuple[str, ...] = (

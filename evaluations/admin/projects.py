@@ -16,7 +16,7 @@ from evaluations.admin._common import (
     ReadOnlyInline,
     ServiceAdminMixin,
     ServiceForm,
-    run_each,
+    bulk_action,
 )
 from evaluations.forms.fields import add_service_errors
 from evaluations.models import (
@@ -69,19 +69,17 @@ class ProjectGuidelineInline(ReadOnlyInline):
 
 
 def _transition_action(status: EvaluationProject.Status):
-    def action(modeladmin, request, queryset):
-        run_each(
-            modeladmin,
-            request,
-            queryset,
-            lambda project: services.project_transition(
-                user=request.user, project=project, status=status
-            ),
-            f"project(s) marked {status.label.lower()}",
-        )
+    label = status.label.lower()
 
-    action.__name__ = f"mark_{status.value}"
-    return admin.action(description=f"Mark selected projects {status.label.lower()}")(action)
+    @bulk_action(
+        description=f"Mark selected projects {label}",
+        done=f"project(s) marked {label}",
+        name=f"mark_{status.value}",
+    )
+    def mark(request, project):
+        services.project_transition(user=request.user, project=project, status=status)
+
+    return mark
 
 
 class ProjectAdminForm(ServiceForm):
@@ -158,11 +156,11 @@ class EvaluationProjectAdmin(ServiceAdminMixin, ProjectScopedAdmin):
         return obj._systems
 
     def view_on_site(self, obj):
-        return reverse("evaluations:project_detail", kwargs={"slug": obj.slug})
+        return reverse("projects:detail", kwargs={"slug": obj.slug})
 
     def add_view(self, request, form_url="", extra_context=None):
         # Opening a project names its lead institute and checks who may: the page's form does.
-        return redirect("evaluations:project_create")
+        return redirect("projects:create")
 
 
 # --- AI systems and domains -----------------------------------------------------------------
@@ -242,19 +240,17 @@ class DomainAdmin(PlatformAdmin):
 
 
 def _finding_action(status: Finding.Status):
-    def action(modeladmin, request, queryset):
-        run_each(
-            modeladmin,
-            request,
-            queryset.select_related("project"),
-            lambda finding: finding_services.finding_transition(
-                user=request.user, finding=finding, status=status
-            ),
-            f"finding(s) marked {status.label.lower()}",
-        )
+    label = status.label.lower()
 
-    action.__name__ = f"mark_{status.value}"
-    return admin.action(description=f"Mark selected findings {status.label.lower()}")(action)
+    @bulk_action(
+        description=f"Mark selected findings {label}",
+        done=f"finding(s) marked {label}",
+        name=f"mark_{status.value}",
+    )
+    def mark(request, finding):
+        finding_services.finding_transition(user=request.user, finding=finding, status=status)
+
+    return mark
 
 
 class FindingAdminForm(ServiceForm):
@@ -301,6 +297,4 @@ class FindingAdmin(ServiceAdminMixin, ProjectScopedAdmin):
         return False  # findings are recorded on the project page, by its evaluators and leads
 
     def view_on_site(self, obj):
-        return (
-            reverse("evaluations:project_detail", kwargs={"slug": obj.project.slug}) + "#findings"
-        )
+        return reverse("projects:detail", kwargs={"slug": obj.project.slug}) + "#findings"

@@ -1,4 +1,4 @@
-"""API for findings (issue 3). Findings are results: under an embargo they stay with the
+"""API for findings. Findings are results: under an embargo they stay with the
 participating institutes (`access.results_visible_projects`); anyone else gets 404."""
 
 from __future__ import annotations

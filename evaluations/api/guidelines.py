@@ -1,5 +1,5 @@
 """API for evaluation guidelines: versions drafted, submitted for review and signed by every
-required institute (issue 3). Guidelines are looked up by code, their versions by number:
+required institute. Guidelines are looked up by code, their versions by number:
 `/guidelines/<code>/versions/<number>/`."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`POST /api/v1/runs/import/`: partner tools upload results computed elsewhere (issue 5).
+"""`POST /api/v1/runs/import/`: partner tools upload results computed elsewhere.
 
 The body is multipart: `file` (an Inspect `.eval` or `.json` log, lm-evaluation-harness results
 `results_*.json` or a `.zip` of its output folder), `project` (slug), `institute` (code), and
@@ -174,9 +174,3 @@ def _fresh(run: EvaluationRun) -> EvaluationRun:
         .prefetch_related(Prefetch("scores", RunScore.objects.order_by("scorer", "metric")))
         .get(pk=run.pk)
     )
-
-
-def register_import_routes(router) -> None:
-    """`runs/import/`: registered before the runs viewset, whose detail route would take
-    "import" for a run id."""
-    router.register("runs/import", RunImportViewSet, basename="run-import")

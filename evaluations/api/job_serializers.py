@@ -6,10 +6,12 @@ Inputs check the request's shape and resolve references within the caller's reac
 
 from __future__ import annotations
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.inputs import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from evaluations import stats
 from evaluations.models import (
     AISystem,
     Domain,
@@ -18,10 +20,9 @@ from evaluations.models import (
     EvaluationRun,
     EvaluationTask,
     GuidelineVersion,
-    RunScore,
     SampleResult,
 )
-from evaluations.results.scores import metric_ci95
+from evaluations.results import scores as run_scores
 from evaluations.services.job_params import PARAMS
 from institutes import access
 from institutes.models import Institute, User
@@ -131,24 +132,44 @@ class JobSerializer(serializers.ModelSerializer):
         return obj.run_id if access.can_see_results(user, obj.project) else None
 
 
-class ScoreSerializer(serializers.ModelSerializer):
-    ci95 = serializers.SerializerMethodField(
-        help_text="95% interval from the standard error (t with scored_samples - 1 df)."
+class ScoreSerializer(serializers.Serializer):
+    """One row of `results.scores.score_table`: a scorer's metric with the interval the run page
+    shows."""
+
+    scorer = serializers.CharField(source="score.scorer", read_only=True)
+    metric = serializers.CharField(source="score.metric", read_only=True)
+    value = serializers.FloatField(source="score.value", read_only=True, allow_null=True)
+    stderr = serializers.FloatField(source="score.stderr", read_only=True, allow_null=True)
+    ci95 = serializers.ListField(
+        source="ci",
+        child=serializers.FloatField(),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
+        read_only=True,
+        help_text="95% interval: from the scorer's per-sample values for mean-like metrics "
+        "(accuracy, mean), from the reported standard error for the others; null without either.",
+    )
+    ci_method = serializers.CharField(
+        source="method",
+        read_only=True,
+        help_text="How ci95 was built: `wilson`, `t` (clustered by sample), `t (reported SE)`, "
+        "or empty.",
+    )
+    scored_samples = serializers.IntegerField(
+        source="score.scored_samples", read_only=True, allow_null=True
     )
 
-    class Meta:
-        model = RunScore
-        fields = ["scorer", "metric", "value", "stderr", "ci95", "scored_samples"]
-        read_only_fields = fields
 
-    @extend_schema_field(
-        serializers.ListField(
-            child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True
-        )
-    )
-    def get_ci95(self, obj: RunScore):
-        interval = metric_ci95(obj.value, obj.stderr, obj.scored_samples)
-        return list(interval) if interval else None
+class RunListSerializer(serializers.ListSerializer):
+    """A page of runs: their headline estimates are read for the whole page at once (from the
+    moments on each row, else one aggregate query for the page), never one query per run."""
+
+    def to_representation(self, data):
+        runs = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        if isinstance(self.child, RunSerializer):
+            self.child.estimate_runs(runs)
+        return super().to_representation(runs)
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -162,7 +183,13 @@ class RunSerializer(serializers.ModelSerializer):
     )
     job = serializers.SerializerMethodField()
     primary_ci95 = serializers.SerializerMethodField(
-        help_text="95% interval of the primary metric (from its standard error)."
+        help_text="95% interval of the headline score, from the run's samples (the interval the "
+        "run page, the results matrix and the exports show); null for a run without scored "
+        "samples."
+    )
+    primary_ci_method = serializers.SerializerMethodField(
+        help_text="How primary_ci95 was built: `wilson` (0/1 scores, one epoch) or `t` (clustered "
+        "by sample); empty without an interval."
     )
 
     class Meta:
@@ -192,9 +219,26 @@ class RunSerializer(serializers.ModelSerializer):
             "primary_value",
             "primary_stderr",
             "primary_ci95",
+            "primary_ci_method",
             "created_at",
         ]
         read_only_fields = fields
+        list_serializer_class = RunListSerializer
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._estimates: dict[int, stats.MeanEstimate] = {}
+        self._estimated: set[int] = set()
+
+    def estimate_runs(self, runs: list[EvaluationRun]) -> None:
+        """Read the headline estimates of these runs (`results.scores.run_score_summaries`) at once."""
+        self._estimates = run_scores.run_score_summaries(runs)
+        self._estimated = {run.pk for run in runs}
+
+    def estimate(self, run: EvaluationRun) -> stats.MeanEstimate | None:
+        if run.pk not in self._estimated:
+            self.estimate_runs([run])
+        return self._estimates.get(run.pk)
 
     # Nullable in the schema: uploaded runs have no job (found by tests/api/test_schemathesis.py).
     @extend_schema_field(serializers.IntegerField(allow_null=True))
@@ -209,13 +253,18 @@ class RunSerializer(serializers.ModelSerializer):
             child=serializers.FloatField(), min_length=2, max_length=2, allow_null=True
         )
     )
-    def get_primary_ci95(self, obj: EvaluationRun):
-        interval = metric_ci95(obj.primary_value, obj.primary_stderr, obj.sample_count)
-        return list(interval) if interval else None
+    def get_primary_ci95(self, obj: EvaluationRun) -> list[float] | None:
+        ci, _method = run_scores.interval(self.estimate(obj))
+        return list(ci) if ci else None
+
+    def get_primary_ci_method(self, obj: EvaluationRun) -> str:
+        return run_scores.interval(self.estimate(obj))[1]
 
 
 class RunDetailSerializer(RunSerializer):
-    scores = ScoreSerializer(many=True, read_only=True)
+    scores = serializers.SerializerMethodField(
+        help_text="Every scorer and metric, as the run page lists them."
+    )
     uploaded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
@@ -223,6 +272,11 @@ class RunDetailSerializer(RunSerializer):
     class Meta(RunSerializer.Meta):
         fields = [*RunSerializer.Meta.fields, "scores", "log_file", "notes", "error", "uploaded_by"]
         read_only_fields = fields
+
+    @extend_schema_field(ScoreSerializer(many=True))
+    def get_scores(self, obj: EvaluationRun) -> list[dict]:
+        rows = run_scores.score_table(obj, self.estimate(obj))
+        return [ScoreSerializer(row).data for row in rows]
 
 
 class SampleSerializer(serializers.ModelSerializer):

@@ -1,5 +1,4 @@
-"""API for evaluation tasks and jobs (issue 4), and the registration of this area's routes
-(tasks, jobs, runs, run samples).
+"""API for evaluation tasks and jobs (routed in `config/api_urls.py`).
 
 Reads go through `evaluations.selectors.jobs` (objects outside the user's projects: 404); writes
 call `evaluations.services`, which decide who may do what (403) and what is valid (400).
@@ -139,13 +138,3 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def retry(self, request, pk=None):
         job = job_services.job_retry(job=self.get_object(), user=request.user)
         return self._job_response(job, status.HTTP_201_CREATED)
-
-
-def register_job_routes(router) -> None:
-    """Register the task, job, run and run-sample viewsets."""
-    from evaluations.api.runs import RunSampleViewSet, RunViewSet
-
-    router.register("tasks", TaskViewSet, basename="task")
-    router.register("jobs", JobViewSet, basename="job")
-    router.register("runs", RunViewSet, basename="run")
-    router.register(r"runs/(?P<run_id>\d+)/samples", RunSampleViewSet, basename="run-sample")

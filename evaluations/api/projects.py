@@ -1,5 +1,4 @@
-"""API for joint evaluation projects and AI systems (issue 3), and the registration of this
-area's routes (projects, systems, guidelines, findings).
+"""API for joint evaluation projects and AI systems (routed in `config/api_urls.py`).
 
 Reads go through `institutes.access` (objects outside the user's projects: 404); writes call
 `evaluations.services`, which decide who may do what (403) and what is valid (400).
@@ -17,8 +16,6 @@ from rest_framework.response import Response
 from config.api.inputs import input_names, validated_input
 from config.api.parsers import JSONParser
 from config.api.permissions import SIGNED_IN
-from evaluations.api.findings import FindingViewSet
-from evaluations.api.guidelines import GuidelineViewSet
 from evaluations.api.project_filters import ProjectFilter, SystemFilter
 from evaluations.api.project_serializers import (
     AccessWindowCreateSerializer,
@@ -342,11 +339,3 @@ class SystemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = validated_input(SystemWriteSerializer, request, partial=True)
         system = project_services.system_update(user=request.user, system=system, **data)
         return Response(SystemSerializer(system).data)
-
-
-def register_project_routes(router) -> None:
-    """Register the project, system, guideline and finding viewsets."""
-    router.register("projects", ProjectViewSet, basename="project")
-    router.register("systems", SystemViewSet, basename="system")
-    router.register("guidelines", GuidelineViewSet, basename="guideline")
-    router.register("findings", FindingViewSet, basename="finding")

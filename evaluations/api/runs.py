@@ -1,6 +1,7 @@
-"""API for evaluation runs, their scores and their samples (issue 4).
+"""API for evaluation runs, their scores and their samples.
 
-Runs are results: visible where the user may see the project's results (embargoes hold).
+Runs are results: visible where the user may see the project's results (embargoes hold). Scores
+and their 95% intervals are those of the run page (`evaluations.results.scores`).
 Samples are cursor-paginated (stable under inserts, cheap on runs with many rows) and filtered
 by score, error and epoch.
 """

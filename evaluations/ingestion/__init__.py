@@ -1,6 +1,6 @@
 """Ingestion of Inspect logs into runs, scores and sample results (see `service`)."""
 
-from evaluations.ingestion.reader import LogReadError
+from evaluations.ingestion.errors import LogReadError
 from evaluations.ingestion.service import (
     IngestResult,
     LogRejected,

@@ -48,6 +48,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from evaluations.ingestion import safety
 from evaluations.ingestion.errors import LogReadError
+from evaluations.ingestion.records import SampleRecord
 
 RESULTS_NAME = re.compile(r"^results(?:_(?P<stamp>.+))?\.json$")
 # The keys lm-eval writes first; an Inspect JSON log starts with "version".
@@ -386,9 +387,7 @@ class LmEvalReader(AbstractContextManager):
                 raise LogReadError(f"{label}: line {number} is not an lm-eval sample (no doc_id).")
             yield number, value
 
-    def samples(self) -> Iterator[Any]:
-        from evaluations.ingestion.reader import SampleRecord
-
+    def samples(self) -> Iterator[SampleRecord]:
         self._load()
         grouped = self.leaves != [self.task_name]
         for task in self.leaves:

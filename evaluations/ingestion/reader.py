@@ -1,16 +1,16 @@
 """Streaming readers for Inspect logs (`.eval` and `.json`), with bounded memory.
 
 We read `.eval` archives ourselves: the header from `header.json`, then each `samples/*.json`
-member validated with Inspect's own `EvalSample` model. That is about 50 times faster than
-`inspect_ai.log.read_eval_log_samples` and holds one sample in memory at a time. `.json` logs are
-streamed with ijson: one pass collects the header (skipping the samples), a second yields the
-samples one by one. Every way a file can be damaged surfaces as `LogReadError` with a sentence a
-person can act on.
+member validated with Inspect's own `EvalSample` model. That is much faster than
+`inspect_ai.log.read_eval_log_samples` (figures in benchmarks/README.md) and holds one sample in
+memory at a time. `.json` logs are streamed with ijson: one pass collects the header (skipping
+the samples), a second yields the samples one by one. Every way a file can be damaged surfaces
+as `LogReadError` with a sentence a person can act on.
 
 Every archive and JSON document passes the checks of `evaluations.ingestion.safety` (ZIP bombs,
-forged or path-traversing archives, JSON nested too deeply or too large to hold). `open_log`
-also opens lm-evaluation-harness results (`evaluations.ingestion.lm_eval`), so every format goes
-through the one ingestion service.
+forged or path-traversing archives, JSON nested too deeply or too large to hold); Zstandard
+members are decompressed there, so `zipfile` needs no patching. `formats.open_log` picks this
+reader or the lm-evaluation-harness one for a file.
 """
 
 from __future__ import annotations
@@ -18,17 +18,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ijson
-import zipfile_zstd  # noqa: F401  (registers Zstandard with zipfile; Inspect does the same)
 from inspect_ai.log import EvalLog, EvalSample
 from pydantic import ValidationError as PydanticValidationError
 
 from evaluations.ingestion import safety
 from evaluations.ingestion.errors import LogReadError, UnsafeInput
+from evaluations.ingestion.records import SampleRecord
 
 try:  # Inspect validates with this context (a cache of shared messages); private but stable.
     from inspect_ai._util.constants import get_deserializing_context
@@ -41,12 +40,6 @@ except ImportError:  # pragma: no cover
 HEADER_JSON = "header.json"
 START_JSON = "_journal/start.json"
 SAMPLES_DIR = safety.SAMPLES_PREFIX
-
-
-@dataclass
-class SampleRecord:
-    sample: EvalSample
-    entry_name: str  # the archive member (".eval") or "" (".json")
 
 
 def _short(exc: BaseException) -> str:
@@ -64,16 +57,6 @@ def _refusal(exc: PydanticValidationError, label: str, what: str) -> LogReadErro
     if "recursion limit" in str(exc):
         return UnsafeInput(f"{label}: {what} is nested too deeply: refused.")
     return LogReadError(f"{label}: {what} is invalid ({_short(exc)}).")
-
-
-def log_format(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".eval", ".json", ".zip"):
-        return suffix[1:]
-    raise LogReadError(
-        f"'{path.name}' is not a log Concord reads: expected a .eval or .json Inspect log, or "
-        "lm-evaluation-harness results (a results_*.json file, or a .zip of its output folder)."
-    )
 
 
 class EvalArchiveReader(AbstractContextManager):
@@ -110,9 +93,6 @@ class EvalArchiveReader(AbstractContextManager):
             )
         except PydanticValidationError as exc:
             raise _refusal(exc, f"'{self.path.name}'", "its header") from exc
-
-    def sample_names(self) -> list[str]:
-        return [m.name for m in self._sample_members()]
 
     def _sample_members(self) -> Iterator[safety.Member]:
         return self._archive.members(SAMPLES_DIR, ".json")
@@ -198,37 +178,3 @@ class JsonLogReader(AbstractContextManager):
             raise LogReadError(
                 f"'{self.path.name}' is damaged or truncated: not valid JSON ({_short(exc)})."
             ) from exc
-
-
-def open_log(path: str | Path, *, task=None):
-    """A reader for the log at `path`: an Inspect `.eval` archive or `.json` log, or
-    lm-evaluation-harness results (a results JSON, or a ZIP of its output folder). `task` (an
-    EvaluationTask) picks one task of an lm-eval results file that holds several."""
-    from evaluations.ingestion import lm_eval
-
-    path = Path(path)
-    if not path.is_file():
-        raise LogReadError(f"There is no log file at '{path}'.")
-    kind = log_format(path)
-    if kind == "json":
-        if lm_eval.is_results_json(path):
-            return lm_eval.LmEvalReader(path, task=task)
-        return JsonLogReader(path)
-    if not safety.is_zip(path):
-        raise LogReadError(
-            f"'{path.name}' is not a ZIP archive, so not an Inspect .eval log or a zipped "
-            "lm-evaluation-harness output folder (another kind of file, or damaged)."
-        )
-    archive = safety.SafeArchive(path)
-    try:
-        if kind == "zip" and lm_eval.is_results_archive(archive):
-            return lm_eval.LmEvalReader(path, task=task, archive=archive)
-        if kind == "zip" and not (archive.has(HEADER_JSON) or archive.has(START_JSON)):
-            raise LogReadError(
-                f"'{path.name}' holds neither an Inspect log (header.json) nor "
-                "lm-evaluation-harness results (a results_*.json file)."
-            )
-        return EvalArchiveReader(path, archive=archive)
-    except BaseException:
-        archive.close()
-        raise

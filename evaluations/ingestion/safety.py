@@ -137,9 +137,6 @@ class Member:
     method: int
     flags: int
 
-    def is_dir(self) -> bool:
-        return self.name.endswith("/")
-
 
 def _zip64_sizes(extra: bytes, size: int, csize: int, offset: int) -> tuple[int, int, int]:
     """The 64-bit values of the ZIP64 extra field, for the 32-bit ones set to 0xFFFFFFFF."""

@@ -8,7 +8,7 @@ Used by the job runner, and by the upload API and `import_log`. Rules:
   from the log one sample at a time.
 - The same log twice never makes two runs: `inspect_eval_id` is unique; the second call returns the
   existing run (`created=False`). A log already imported into another project is refused.
-- Every format is read through `reader.open_log`: Inspect `.eval` and `.json` logs, and
+- Every format is read through `formats.open_log`: Inspect `.eval` and `.json` logs, and
   lm-evaluation-harness results (`lm_eval`, recorded with `log_format="lm-eval"`). Archives and
   JSON pass the checks of `safety` first (ZIP bombs, forged archives, JSON nested too deeply).
 - Logs whose evaluation finished (`success`), failed (`error`) or was cancelled (`cancelled`) are
@@ -35,7 +35,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from evaluations.ingestion import rows
-from evaluations.ingestion.reader import LogReadError, open_log
+from evaluations.ingestion.errors import LogReadError
+from evaluations.ingestion.formats import open_log
 from evaluations.models import (
     AISystem,
     EvaluationProject,

@@ -71,13 +71,6 @@ class AISystem(models.Model):
         return f"{self.developer} {self.name}" + (f" {self.version}" if self.version else "")
 
 
-class EvaluationProjectQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from institutes import access
-
-        return access.visible_projects(user, self)
-
-
 class EvaluationProject(models.Model):
     class Status(models.TextChoices):
         PROPOSED = "proposed", "Proposed"
@@ -117,8 +110,6 @@ class EvaluationProject(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = EvaluationProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

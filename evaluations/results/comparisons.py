@@ -385,11 +385,6 @@ def replications_for_project(
 
 
 # --------------------------------------------------------------------------------------------
-# Results-matrix cells: score summaries computed in the database
-# --------------------------------------------------------------------------------------------
-
-
-# --------------------------------------------------------------------------------------------
 # Reviews of transcripts
 # --------------------------------------------------------------------------------------------
 
@@ -425,8 +420,8 @@ class ReviewStats:
 
 
 def review_stats(run: EvaluationRun) -> ReviewStats:
-    """Review coverage and agreement for a run, in two queries. Not scoped: see
-    :func:`review_stats_for_user`."""
+    """Review coverage and agreement for a run, in two queries. Not scoped: pass a run the user
+    reached through the selectors (`evaluations.selectors.runs`)."""
     samples = SampleResult.objects.filter(run=run).count()
     reviews = (
         SampleReview.objects.filter(sample__run=run)
@@ -472,9 +467,3 @@ def review_stats(run: EvaluationRun) -> ReviewStats:
             stats.score_agreement(manual, automatic, clusters=clusters) if manual else None
         ),
     )
-
-
-def review_stats_for_user(user, run_id: int) -> tuple[EvaluationRun, ReviewStats]:
-    """The run and its review statistics; Http404 if the user may not see the run's results."""
-    run = _visible_run_or_404(user, run_id)
-    return run, review_stats(run)

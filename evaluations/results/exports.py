@@ -98,7 +98,6 @@ def matrix_items(matrix: ResultsMatrix) -> Iterator[dict[str, Any]]:
                 if cell.run is None:
                     continue
                 ci = cell.ci
-                est = cell.estimate
                 yield {
                     "domain": group.name,
                     "task": row.task.slug,
@@ -110,12 +109,12 @@ def matrix_items(matrix: ResultsMatrix) -> Iterator[dict[str, Any]]:
                     "mean": _number(cell.mean),
                     "ci_low": _number(ci[0]) if ci else None,
                     "ci_high": _number(ci[1]) if ci else None,
-                    "stderr": _number(est.stderr if est else cell.run.primary_stderr),
-                    "ci_method": est.method if est else ("t" if ci else ""),
+                    "stderr": _number(cell.stderr),
+                    "ci_method": cell.ci_method,
                     "samples": cell.n,
                     "observations": cell.epochs_n,
                     "runs": cell.run_count,
-                    "run_url": reverse("results:run_detail", kwargs={"run_id": cell.run.pk}),
+                    "run_url": reverse("runs:detail", kwargs={"run_id": cell.run.pk}),
                 }
 
 

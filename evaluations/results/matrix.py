@@ -27,7 +27,6 @@ from evaluations.models import (
     Workstream,
 )
 from evaluations.results import comparisons, scores
-from evaluations.results.scores import metric_ci95
 from institutes.models import Institute
 
 
@@ -47,7 +46,7 @@ class Cell:
     task: EvaluationTask
     system: AISystem
     run: EvaluationRun | None  # the latest successful run shown
-    estimate: stats.MeanEstimate | None  # from its samples
+    estimate: stats.MeanEstimate | None  # its headline, from `scores.run_score_summaries`
     run_count: int  # every run of (task, system) within the filter, whatever its status
     institutes: list[str] = field(default_factory=list)  # institutes with a successful run
 
@@ -59,11 +58,18 @@ class Cell:
 
     @property
     def ci(self) -> tuple[float, float] | None:
+        """The run's headline interval (`scores.run_score_summaries`), none without samples."""
+        return scores.interval(self.estimate)[0]
+
+    @property
+    def stderr(self) -> float | None:
         if self.estimate is not None:
-            return self.estimate.ci
-        if self.run is None:
-            return None
-        return metric_ci95(self.run.primary_value, self.run.primary_stderr, self.run.sample_count)
+            return self.estimate.stderr
+        return self.run.primary_stderr if self.run is not None else None
+
+    @property
+    def ci_method(self) -> str:
+        return scores.interval(self.estimate)[1]
 
     @property
     def n(self) -> int:
@@ -139,7 +145,7 @@ class ResultsMatrix:
                             "n": cell.n,
                             "run": cell.run.pk if cell.run else None,
                             "url": (
-                                reverse("results:run_detail", kwargs={"run_id": cell.run.pk})
+                                reverse("runs:detail", kwargs={"run_id": cell.run.pk})
                                 if cell.run
                                 else None
                             ),

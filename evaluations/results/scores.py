@@ -1,18 +1,26 @@
-"""Every scorer of a run with its 95% CI, computed by `evaluations.stats` from the run's samples.
+"""A run's score estimates and their 95% intervals: the one place every surface reads them from.
 
-Inspect reports each scorer's metrics and, for mean-like metrics, a standard error; an interval
-built from that standard error alone (mean ± t·SE) can leave [0, 1] for a proportion on a few
-samples. The run page instead summarises each scorer's per-sample values with
-`stats.score_summary`, the same rule as the results matrix (Wilson interval for 0/1 values with
-one epoch, a t interval clustered by sample otherwise). One query reads only the sample id and
-each scorer's value (extracted from the `scores` JSON by the database), never the transcripts.
+The run page, the runs list, the compare page, the results matrix and its charts, the dashboard,
+the CSV/JSON exports and the API all call the two functions below, so they print the same
+interval for the same run:
+
+- `run_score_summaries`: the headline, the mean of the per-sample ``score`` with its interval;
+- `score_table`: every scorer/metric of a run, each with its interval.
+
+The intervals come from the run's samples, summarised by `stats.score_summary` (Wilson interval
+for 0/1 values with one epoch, a t interval clustered by sample otherwise). Inspect also reports a
+standard error for mean-like metrics, but an interval built from it alone (mean ± t·SE) can leave
+[0, 1] for a proportion on a few samples, so it is used only for the other metrics that report
+one. A mean-like metric without per-sample values has no interval: its reported figures are
+shown as they are.
 
 Precomputed: a run's samples never change once ingested, so ingestion stores their sufficient
 statistics (`stats.ClusterMoments`) on the run, `EvaluationRun.score_moments`:
 `{"score": <moments of the score column> | null, "scorers": {name: <moments> | null}}`
-(`moments_for_storage`). The summaries below read them and aggregate sample rows only for runs
-without them (written by other means, e.g. test factories). Measured on a 10^5-sample run: the
-run page went from seconds to milliseconds (benchmarks/README.md).
+(`moments_for_storage`). The summaries read them from the run row (no query when the row is
+loaded) and aggregate sample rows only for runs without them (written by other means, e.g. test
+factories): one query for the headlines of any number of runs, one per run for its scorers. The
+figures for large runs are in benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from evaluations.models import EvaluationRun, SampleResult
 # The metrics whose figure is the mean of the per-sample values (what the summary estimates).
 MEAN_METRICS = frozenset({"accuracy", "mean"})
 _CHUNK = 5000
-NOT_STORED: Any = object()  # `score_moments` absent, or without the part asked for
+_NOT_STORED: Any = object()  # `score_moments` absent, or without the part asked for
 
 
 def _moments_json(moments: stats.ClusterMoments | None) -> dict[str, Any] | None:
@@ -44,11 +52,11 @@ def _moments(value: dict[str, Any] | None) -> stats.ClusterMoments | None:
     return stats.ClusterMoments(**value) if value is not None else None
 
 
-def stored_primary_moments(stored: dict | None) -> stats.ClusterMoments | None:
+def _stored_primary_moments(stored: dict | None) -> stats.ClusterMoments | None:
     """The moments of the `score` column from a run's `score_moments`: None when the run has
-    no scored sample, NOT_STORED when they were not stored."""
+    no scored sample, _NOT_STORED when they were not stored."""
     if not isinstance(stored, dict) or "score" not in stored:
-        return NOT_STORED
+        return _NOT_STORED
     return _moments(stored["score"])
 
 
@@ -174,13 +182,14 @@ def run_score_moments(run_ids: Iterable[int]) -> dict[int, stats.ClusterMoments]
 def run_score_summaries(
     runs: Sequence[int | EvaluationRun], *, confidence: float = stats.DEFAULT_CONFIDENCE
 ) -> dict[int, stats.MeanEstimate]:
-    """{run id: mean, SE, CI, n} of the per-sample ``score`` of each run (runs or their ids).
+    """{run id: mean, SE, CI, n} of the per-sample ``score`` of each run (runs or their ids): the
+    headline estimate every surface shows.
 
     Same rules as :func:`evaluations.stats.score_summary`: epochs clustered by sample id; Wilson
     interval for 0/1 scores with one epoch. Runs without any scored sample are absent. Ingested
-    runs carry their moments (``EvaluationRun.score_moments``, see `evaluations.results.scores`):
-    those are read, from the run objects given or in one query on the runs; the database
-    aggregates the samples of the others only. Not scoped: pass runs the user may see.
+    runs carry their moments (``EvaluationRun.score_moments``): those are read from the run
+    objects given (no query), or in one query on the ids given; the database aggregates the
+    samples of the others only, in one query. Not scoped: pass runs the user may see.
     """
     stored: dict[int, dict | None] = {}
     ids: set[int] = set()
@@ -199,8 +208,8 @@ def run_score_summaries(
     moments: dict[int, stats.ClusterMoments] = {}
     missing = []
     for run_id in ids:
-        known = stored_primary_moments(stored.get(run_id))
-        if known is NOT_STORED:
+        known = _stored_primary_moments(stored.get(run_id))
+        if known is _NOT_STORED:
             missing.append(run_id)
         elif known is not None:
             moments[run_id] = known
@@ -211,12 +220,13 @@ def run_score_summaries(
     }
 
 
-def metric_ci95(
+def _reported_ci95(
     value: float | None, stderr: float | None, n: int | None
 ) -> tuple[float, float] | None:
-    """95% interval of a mean-type metric from the standard error Inspect reported: Student-t
-    with n - 1 degrees of freedom (n = scored samples), as `evaluations.stats` does by default;
-    normal when n is unknown. None when there is no standard error."""
+    """95% interval of a metric from the standard error its scorer reported (metrics that are not
+    a mean of the per-sample values): Student-t with n - 1 degrees of freedom (n = scored
+    samples), as `evaluations.stats` does by default; normal when n is unknown. None without a
+    standard error."""
     if value is None or stderr is None or not math.isfinite(stderr):
         return None
     if n is not None and n >= 2:
@@ -226,24 +236,47 @@ def metric_ci95(
     return (value - critical * stderr, value + critical * stderr)
 
 
+REPORTED_SE = "t (reported SE)"
+
+
+def interval(estimate: stats.MeanEstimate | None) -> tuple[tuple[float, float] | None, str]:
+    """(the 95% interval, how it was built) of an estimate, as every surface prints them:
+    (None, "") without an interval (no estimate, or a t interval on a single sample)."""
+    if estimate is None or estimate.ci is None:
+        return None, ""
+    return estimate.ci, estimate.method
+
+
 def score_table(run: EvaluationRun, primary: stats.MeanEstimate | None) -> list[dict]:
-    """Every scorer/metric of the run. Mean-like metrics (accuracy, mean) get the 95% CI of the
-    scorer's per-sample values (`scorer_summaries`; the headline one from the same
-    SQL summary as the matrix); other metrics with a reported standard error get the t interval
-    around it; the rest have none."""
+    """Every scorer/metric of the run (`run.scores`), each as ``{"score": RunScore, "primary":
+    bool, "ci": (low, high) | None, "method": str}``.
+
+    ``primary`` is the run's headline estimate (`run_score_summaries`): the headline metric's row
+    shows exactly it, so the row and the headline never differ. Other mean-like metrics (accuracy,
+    mean) get the interval of the scorer's per-sample values (`scorer_summaries`), none when the
+    samples carry no number for it; other metrics with a reported standard error get the t
+    interval around it; the rest have none."""
     run_scores = list(run.scores.all())
-    summaries = scorer_summaries(run, {s.scorer for s in run_scores if s.metric in MEAN_METRICS})
+    summaries = scorer_summaries(
+        run,
+        {
+            s.scorer
+            for s in run_scores
+            if s.metric in MEAN_METRICS and not _is_primary(run, s.scorer, s.metric)
+        },
+    )
     rows = []
     for score in run_scores:
-        is_primary = score.scorer == run.primary_scorer and score.metric == run.primary_metric
-        estimate = None
+        is_primary = _is_primary(run, score.scorer, score.metric)
+        ci: tuple[float, float] | None
         if score.metric in MEAN_METRICS:
-            estimate = primary if is_primary and primary is not None else None
-            estimate = estimate or summaries.get(score.scorer)
-        if estimate is not None:
-            ci, method = estimate.ci, estimate.method
+            ci, method = interval(primary if is_primary else summaries.get(score.scorer))
         else:
-            ci = metric_ci95(score.value, score.stderr, score.scored_samples)
-            method = "t (reported SE)" if ci else ""
+            ci = _reported_ci95(score.value, score.stderr, score.scored_samples)
+            method = REPORTED_SE if ci else ""
         rows.append({"score": score, "primary": is_primary, "ci": ci, "method": method})
     return rows
+
+
+def _is_primary(run: EvaluationRun, scorer: str, metric: str) -> bool:
+    return scorer == run.primary_scorer and metric == run.primary_metric

@@ -29,12 +29,9 @@ from django.core.files.storage import FileSystemStorage, Storage
 from inspect_ai.log import EvalSample, resolve_sample_attachments
 from pydantic import ValidationError as PydanticValidationError
 
-from evaluations.ingestion.reader import (
-    EvalArchiveReader,
-    LogReadError,
-    get_deserializing_context,
-    open_log,
-)
+from evaluations.ingestion.errors import LogReadError
+from evaluations.ingestion.formats import open_log
+from evaluations.ingestion.reader import EvalArchiveReader, get_deserializing_context
 from evaluations.ingestion.rows import score_as_float
 from evaluations.models import EvaluationRun, SampleResult
 

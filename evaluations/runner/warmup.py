@@ -1,11 +1,12 @@
 """Warm Inspect up in the worker's main process, before the pool forks.
 
 The first `eval()` in a process spends seconds importing what Inspect loads lazily (the OpenAI SDK's
-types, model providers, the scorers' and log writers' modules): measured 4-6 s on 2 cores, against
-under 1 s for the next evaluation in the same process. Every job runs in a freshly forked child
-(see the package docstring), so without this each job paid that cost again. One tiny evaluation
-here (the mock model, one sample, a throwaway log folder) leaves those modules imported in the
-main process; pool processes and the evaluation children they fork inherit them.
+types, model providers, the scorers' and log writers' modules), far more than the next
+evaluation in the same process takes (figures in benchmarks/README.md). Every job runs in a
+freshly forked child (see the package docstring), so without this each job paid that cost
+again. One tiny evaluation here (the mock model, one sample, a throwaway log folder) leaves those
+modules imported in the main process; pool processes and the evaluation children they fork
+inherit them.
 
 It runs nothing of a job's, leaves no thread behind, and a failure only costs the speed-up: it is
 logged and the worker starts anyway.

@@ -34,7 +34,7 @@ from django.core.files import File
 from django.db import transaction
 
 from evaluations.ingestion import IngestResult, run_ingest_log
-from evaluations.ingestion.reader import log_format
+from evaluations.ingestion.formats import log_format
 from evaluations.models import AISystem, EvaluationProject, EvaluationRun, EvaluationTask
 from evaluations.results.transcripts import log_storage
 from institutes import access

@@ -69,10 +69,3 @@ BUILTIN_TASKS: tuple[BuiltinTask, ...] = (
         ),
     ),
 )
-
-
-def builtin_task(slug: str) -> BuiltinTask:
-    for spec in BUILTIN_TASKS:
-        if spec.slug == slug:
-            return spec
-    raise KeyError(slug)

@@ -74,15 +74,3 @@ def elapsed(start: datetime | None, end: datetime | None) -> str:
     if not start or not end or end < start:
         return ""
     return seconds(end - start)
-
-
-@register.simple_tag(takes_context=True)
-def query_with(context, **params) -> str:
-    """The current query string with some parameters replaced (for pagination and filters)."""
-    query = context["request"].GET.copy()
-    for key, value in params.items():
-        if value in (None, ""):
-            query.pop(key, None)
-        else:
-            query[key] = value
-    return query.urlencode()

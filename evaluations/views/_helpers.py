@@ -1,22 +1,18 @@
-"""Small pieces every page view shares: scoping a view to a project, running a service from a
-form, and answering htmx requests with a template partial."""
+"""What every project page shares: the project resolved for the user before the view runs, the
+form page for its changes, and the way back to it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
-from evaluations.forms.fields import add_service_errors
 from evaluations.selectors import projects as project_selectors
 from institutes import access
-
-FAILED: Any = object()
 
 # What a project page needs of the user, checked by institutes.access.
 _CHECKS: dict[str, tuple[Callable[..., bool], str]] = {
@@ -44,30 +40,16 @@ def project_view(need: str = "view"):
     return decorator
 
 
-def run_service(form, action: Callable[[], Any]) -> Any:
-    """Call a service for a valid form; its ValidationError becomes form errors and FAILED."""
-    try:
-        return action()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return FAILED
-
-
-def run_action(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
-    """Call a service for a button (no form page): report the outcome as a message."""
-    try:
-        action()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-        return False
-    messages.success(request, success)
-    return True
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """An htmx request for a fragment (not a history restore, which wants the whole page)."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
+def project_form_page(request, project, form, *, title: str, submit: str, cancel=None):
+    """A form that changes part of a project, on the project pages' shared form template."""
+    return render(
+        request,
+        "evaluations/projects/form.html",
+        {"form": form, "project": project, "title": title, "submit": submit, "cancel": cancel},
     )
+
+
+def back_to_project(project, anchor: str = ""):
+    """Redirect to the project page, at the section the change was made in."""
+    url = reverse("projects:detail", kwargs={"slug": project.slug})
+    return redirect(f"{url}#{anchor}" if anchor else url)

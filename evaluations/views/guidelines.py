@@ -8,17 +8,17 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
+from config.views import button_action, error_messages, post_only, render_page
 from evaluations.forms import fields as form_fields
 from evaluations.forms import guidelines as guideline_forms
 from evaluations.models import GuidelineApproval, GuidelineVersion
 from evaluations.selectors import guidelines as guideline_selectors
 from evaluations.services import guidelines as services
 from evaluations.textdiff import text_diff
-from evaluations.views._helpers import FAILED, is_htmx, run_action, run_service
 from institutes import access
 from institutes.models import Institute
 
@@ -52,7 +52,7 @@ def guideline_view(need: str = "view"):
 
 
 def _back(guideline, number=None):
-    url = reverse("evaluations:guideline_detail", kwargs={"code": guideline.code})
+    url = reverse("guidelines:detail", kwargs={"code": guideline.code})
     return redirect(f"{url}#v{number}" if number else url)
 
 
@@ -64,10 +64,7 @@ def guideline_list(request):
         "guidelines": guideline_selectors.guideline_list(request.user, **form.filters()),
         "can_create": access.manageable_institutes(request.user).exists(),
     }
-    template = "evaluations/guidelines/list.html"
-    if is_htmx(request):
-        template += "#results"
-    return render(request, template, context)
+    return render_page(request, "evaluations/guidelines/list.html", context, fragment="results")
 
 
 @login_required
@@ -80,22 +77,22 @@ def guideline_create(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        guideline = run_service(
-            form,
-            lambda: services.guideline_create(
+        try:
+            guideline = services.guideline_create(
                 user=request.user,
                 code=data["code"],
                 title=data["title"],
                 owner_institute=data["owner_institute"],
                 required_institutes=data["required_institutes"],
                 domain=data["domain"],
-            ),
-        )
-        if guideline is not FAILED:
+            )
+        except ValidationError as exc:
+            form_fields.add_service_errors(form, exc)
+        else:
             messages.success(
                 request, f"The guideline {guideline.code} is started: write version 1."
             )
-            return redirect("evaluations:guideline_version_create", code=guideline.code)
+            return redirect("guidelines:version_create", code=guideline.code)
     return render(
         request,
         "evaluations/guidelines/form.html",
@@ -158,10 +155,7 @@ def guideline_diff(request, guideline):
         context.update(
             diff=text_diff(old.body_markdown, new.body_markdown), diff_old=old, diff_new=new
         )
-    template = "evaluations/guidelines/diff.html"
-    if is_htmx(request):
-        template += "#diff"
-    return render(request, template, context)
+    return render_page(request, "evaluations/guidelines/diff.html", context, fragment="diff")
 
 
 @guideline_view("edit")
@@ -171,16 +165,16 @@ def guideline_version_create(request, guideline):
     form = guideline_forms.GuidelineVersionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        version = run_service(
-            form,
-            lambda: services.guideline_version_create(
+        try:
+            version = services.guideline_version_create(
                 user=request.user,
                 guideline=guideline,
                 body_markdown=data["body_markdown"],
                 change_summary=data["change_summary"],
-            ),
-        )
-        if version is not FAILED:
+            )
+        except ValidationError as exc:
+            form_fields.add_service_errors(form, exc)
+        else:
             messages.success(request, f"Version {version.number} is saved as a draft.")
             return _back(guideline, version.number)
     title = f"New version of {guideline.code}" + (
@@ -200,16 +194,16 @@ def guideline_version_edit(request, guideline, number):
     form = guideline_forms.GuidelineVersionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        done = run_service(
-            form,
-            lambda: services.guideline_version_update(
+        try:
+            services.guideline_version_update(
                 user=request.user,
                 version=version,
                 body_markdown=data["body_markdown"],
                 change_summary=data["change_summary"],
-            ),
-        )
-        if done is not FAILED:
+            )
+        except ValidationError as exc:
+            form_fields.add_service_errors(form, exc)
+        else:
             messages.success(request, f"Version {version.number} is saved.")
             return _back(guideline, version.number)
     return render(
@@ -226,19 +220,21 @@ def guideline_version_edit(request, guideline, number):
 
 
 @guideline_view("edit")
-@require_POST
+@post_only()
 def guideline_version_submit(request, guideline, number):
     version = guideline_selectors.guideline_version_for(guideline, number)
-    run_action(
+    button_action(
         request,
-        lambda: services.guideline_version_submit(user=request.user, version=version),
-        f"Version {version.number} is submitted for review: the required institutes can sign it.",
+        services.guideline_version_submit,
+        user=request.user,
+        version=version,
+        success=f"Version {number} is submitted for review: the required institutes can sign it.",
     )
     return _back(guideline, number)
 
 
 @guideline_view()
-@require_POST
+@post_only()
 def guideline_version_approve(request, guideline, number):
     version = guideline_selectors.guideline_version_for(guideline, number)
     form = guideline_forms.ApproveForm(request.POST)
@@ -246,16 +242,17 @@ def guideline_version_approve(request, guideline, number):
         messages.error(request, "Choose the institute you sign for.")
         return _back(guideline, number)
     institute = form.cleaned_data["institute"]
-
-    def approve():
+    try:
         signed = services.guideline_version_approve(
             user=request.user,
             version=version,
             institute=institute,
             comment=form.cleaned_data["comment"],
         )
-        if signed.status == GuidelineVersion.Status.APPROVED:
-            messages.info(request, f"Every required institute has signed: v{number} is approved.")
-
-    run_action(request, approve, f"{institute.name} signed version {number}.")
+    except ValidationError as exc:
+        error_messages(request, exc)
+        return _back(guideline, number)
+    messages.success(request, f"{institute.name} signed version {number}.")
+    if signed.status == GuidelineVersion.Status.APPROVED:
+        messages.info(request, f"Every required institute has signed: v{number} is approved.")
     return _back(guideline, number)

@@ -1,4 +1,4 @@
-"""The import page of a project: upload a log computed elsewhere from the browser (issue 5).
+"""The import page of a project: upload a log computed elsewhere from the browser.
 
 The same import as the API and `import_log` (`evaluations.services.imports.run_import`). The body
 streams to a temporary file on disk and is cut off past CONCORD_MAX_UPLOAD_BYTES
@@ -38,7 +38,7 @@ def _wants_json(request) -> bool:
     return request.headers.get("X-Requested-With") == "XMLHttpRequest"
 
 
-def _error(request, status: int, code: str, message: str, fields=None) -> JsonResponse:
+def _error(status: int, code: str, message: str, fields=None) -> JsonResponse:
     body = {"status": status, "code": code, "message": message}
     if fields:
         body["fields"] = fields
@@ -52,7 +52,7 @@ def run_import(request, slug: str):
         return _checked(request, slug)
     except uploads.UploadTooLarge as exc:
         if _wants_json(request):
-            return _error(request, 413, "too_large", str(exc.detail))
+            return _error(413, "too_large", str(exc.detail))
         return _page(request, slug, error=str(exc.detail), status=413)
 
 
@@ -87,7 +87,7 @@ def _checked(request, project):
             )
         except PermissionDenied as exc:
             if _wants_json(request):
-                return _error(request, 403, "permission_denied", str(exc))
+                return _error(403, "permission_denied", str(exc))
             raise
         except (LogReadError, LogRejected) as exc:
             text = " ".join(exc.messages) if isinstance(exc, LogRejected) else str(exc)
@@ -101,7 +101,7 @@ def _checked(request, project):
                 if result.created
                 else f"This log was imported before: run {run.pk}."
             )
-            url = reverse("results:run_detail", kwargs={"run_id": run.pk})
+            url = reverse("runs:detail", kwargs={"run_id": run.pk})
             if _wants_json(request):
                 return JsonResponse({"url": url, "created": result.created, "message": text})
             messages.success(request, text)
@@ -114,5 +114,5 @@ def _checked(request, project):
             for name, errors in form.errors.items()
         }
         message = " ".join(f"{name}: {' '.join(errors)}" for name, errors in fields.items())
-        return _error(request, 400, "invalid", message, fields)
+        return _error(400, "invalid", message, fields)
     return render(request, TEMPLATE, _context(form, project))

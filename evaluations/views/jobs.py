@@ -12,16 +12,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseNotAllowed
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
+from config.views import button_action, is_htmx, post_only, render_page
 from evaluations.forms import jobs as job_forms
+from evaluations.forms.fields import add_service_errors
 from evaluations.selectors.jobs import job_for
 from evaluations.services import jobs as job_services
-from evaluations.views._helpers import FAILED, is_htmx, project_view, run_action, run_service
+from evaluations.views._helpers import project_view
 from institutes import access
 
-TEMPLATE = "evaluations/results/job_detail.html"
+TEMPLATE = "evaluations/jobs/detail.html"
+
+
+def _job(user, job_id):
+    return job_for(user, job_id)
 
 
 def _job_context(user, job) -> dict:
@@ -40,40 +46,38 @@ def _job_context(user, job) -> dict:
 def job_detail(request, job_id: int):
     job = job_for(request.user, job_id)
     context = _job_context(request.user, job)
-    if is_htmx(request):
-        return render(request, TEMPLATE + "#status", context)
-    context["retries"] = list(job.retries.order_by("-created_at")[:10])
-    context["deviations"] = list(job.deviations.all())
-    return render(request, TEMPLATE, context)
+    if not is_htmx(request):  # the polled fragment needs only the status
+        context["retries"] = list(job.retries.order_by("-created_at")[:10])
+        context["deviations"] = list(job.deviations.all())
+    return render_page(request, TEMPLATE, context, fragment="status")
 
 
 @login_required
+@post_only(_job)
 def job_cancel(request, job_id: int):
-    job = job_for(request.user, job_id)  # 404 first: an outsider learns nothing from a 405
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    run_action(
+    job = job_for(request.user, job_id)
+    button_action(
         request,
-        lambda: job_services.job_cancel(job=job, user=request.user),
-        "Cancellation requested: a queued job stops at once, a running one within seconds.",
+        job_services.job_cancel,
+        job=job,
+        user=request.user,
+        success="Cancellation requested: a queued job stops at once, a running one within seconds.",
     )
-    return redirect("results:job_detail", job_id=job.pk)
+    return redirect("jobs:detail", job_id=job.pk)
 
 
 @login_required
+@post_only(_job)
 def job_retry(request, job_id: int):
     job = job_for(request.user, job_id)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    created = []
-    ok = run_action(
+    retry = button_action(
         request,
-        lambda: created.append(job_services.job_retry(job=job, user=request.user)),
-        "A new job is queued with the same task, system and parameters.",
+        job_services.job_retry,
+        job=job,
+        user=request.user,
+        success="A new job is queued with the same task, system and parameters.",
     )
-    if ok:
-        return redirect("results:job_detail", job_id=created[0].pk)
-    return redirect("results:job_detail", job_id=job.pk)
+    return redirect("jobs:detail", job_id=(retry or job).pk)
 
 
 @project_view("act")
@@ -81,9 +85,8 @@ def job_queue(request, project):
     form = job_forms.JobQueueForm(request.POST or None, user=request.user, project=project)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        job = run_service(
-            form,
-            lambda: job_services.job_queue(
+        try:
+            job = job_services.job_queue(
                 project=project,
                 task=data["task"],
                 system=data["system"],
@@ -91,9 +94,10 @@ def job_queue(request, project):
                 requested_by=request.user,
                 params=form.params(),
                 guideline_version=data["guideline_version"],
-            ),
-        )
-        if job is not FAILED:
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
             messages.success(request, f"Job {job.pk} is queued.")
-            return redirect("results:job_detail", job_id=job.pk)
-    return render(request, "evaluations/results/job_form.html", {"form": form, "project": project})
+            return redirect("jobs:detail", job_id=job.pk)
+    return render(request, "evaluations/jobs/form.html", {"form": form, "project": project})

@@ -31,7 +31,6 @@ def project_audit(request, slug: str):
             "page": page,
             "actions": ACTIONS,
             "action": action,
-            "query": f"action={action}" if action else "",
             "results_hidden": not access.can_see_results(request.user, project),
         },
     )

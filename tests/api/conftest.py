@@ -13,16 +13,7 @@ from rest_framework.test import APIClient
 from evaluations.models import Domain
 from evaluations.services import findings, guidelines, projects
 from institutes.models import Role
-from institutes.services import token_create
 from tests.factories import member
-
-
-def bearer(user, scope: str = "write") -> APIClient:
-    """An API client carrying a fresh token of `user`."""
-    _, raw = token_create(user=user, name="test", scope=scope, expires_in_days=1)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 @pytest.fixture
@@ -101,13 +92,3 @@ def approved_version(guideline, alice, carol, institute_a, institute_b):
     guidelines.guideline_version_submit(user=alice, version=version)
     guidelines.guideline_version_approve(user=alice, version=version, institute=institute_a)
     return guidelines.guideline_version_approve(user=carol, version=version, institute=institute_b)
-
-
-def error_of(response) -> dict:
-    """The one error shape: {"error": {"status", "code", "message", "fields"?}}."""
-    body = response.json()
-    assert set(body) == {"error"}, body
-    error = body["error"]
-    assert error["status"] == response.status_code
-    assert error["message"]
-    return error

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from tests.api.conftest import bearer, error_of
+from tests.api_clients import bearer, error_of
 from tests.unread_body import declared_only
 
 URL = "/api/v1/findings/"

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from evaluations.models import Finding
 from evaluations.services import projects
-from tests.api.conftest import bearer, error_of
+from tests.api_clients import bearer, error_of
 
 BASE = "/api/v1/findings/"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evaluations.models import Guideline, GuidelineVersion
-from tests.api.conftest import bearer, error_of
+from tests.api_clients import bearer, error_of
 
 BASE = "/api/v1/guidelines/"
 

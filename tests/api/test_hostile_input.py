@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import bearer, error_of
+from tests.api_clients import bearer, error_of
 
 
 def test_an_unknown_api_address_answers_in_the_error_shape(alice):

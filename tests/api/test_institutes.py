@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.conftest import bearer
+from tests.api_clients import bearer
 
 BASE = "/api/v1/institutes/"
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from evaluations.models import AccessWindow, EvaluationProject, Participation, Workstream
 from evaluations.services import findings, projects
-from tests.api.conftest import bearer, error_of
+from tests.api_clients import bearer, error_of
 
 
 def url(project, *parts) -> str:

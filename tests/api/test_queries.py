@@ -10,7 +10,7 @@ from django.utils import timezone
 from evaluations.models import Domain
 from evaluations.services import findings, guidelines, projects
 from institutes.models import Role
-from tests.api.conftest import bearer
+from tests.api_clients import bearer
 from tests.factories import InstituteFactory, member
 
 

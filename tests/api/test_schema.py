@@ -14,7 +14,7 @@ from openapi_spec_validator import validate as validate_openapi
 
 from config.middleware import CONTENT_SECURITY_POLICY
 
-# The resources of issue 3; other areas' operations are checked by their own tests.
+# Projects, systems, guidelines, findings and institutes; other areas' operations are checked by their own tests.
 OURS = ("/api/v1/projects", "/api/v1/systems", "/api/v1/guidelines", "/api/v1/findings",
         "/api/v1/institutes")  # fmt: skip
 METHODS = {"get", "post", "put", "patch", "delete"}

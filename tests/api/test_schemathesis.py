@@ -76,7 +76,7 @@ from schemathesis.openapi.checks import IgnoredAuth
 
 from evaluations.models import EvaluationTask, Finding, ReviewLabel
 from institutes.services import token_create
-from tests.evaluations.jobs.factories import (
+from tests.evaluations.factories import (
     JobFactory,
     RunFactory,
     RunScoreFactory,
@@ -112,7 +112,7 @@ def kind_of(failure: BaseException) -> str:
 def known(project, system, institute_a, institute_b, approved_version, alice):
     """Path parameters that name existing objects, by (path prefix, parameter)."""
     task = EvaluationTask.objects.filter(is_active=True).order_by("pk").first()
-    run = RunFactory(project=project, system=system, institute=institute_a, task=task)
+    run = RunFactory(project=project, system=system, institute=institute_a, task=task, scored=True)
     RunScoreFactory(run=run)
     sample = SampleResultFactory(run=run)
     job = JobFactory(project=project, system=system, institute=institute_a, task=task)

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from institutes.models import ApiToken, AuditEvent
 from institutes.services import token_create, token_revoke
-from tests.api.conftest import bearer, error_of
+from tests.api_clients import bearer, error_of
 
 PROJECTS = "/api/v1/projects/"
 

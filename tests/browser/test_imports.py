@@ -12,14 +12,14 @@ from playwright.sync_api import expect
 from evaluations.models import EvaluationRun, EvaluationTask, Participation
 from evaluations.services.tasks import task_builtin_upsert
 from tests.browser.conftest import login
-from tests.conftest import PASSWORD
-from tests.evaluations.jobs.factories import (
+from tests.evaluations.factories import (
     AISystemFactory,
     ParticipationFactory,
     ProjectFactory,
     ProjectSystemFactory,
 )
-from tests.evaluations.jobs.logs import run_qa
+from tests.evaluations.runner.logs import run_qa
+from tests.factories import PASSWORD
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 from tests.browser.conftest import login, screenshot
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def test_a_person_signs_in_and_sees_their_institute_and_role(page, alice, transactional_db):

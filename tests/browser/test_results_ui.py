@@ -33,19 +33,18 @@ from evaluations.services.tasks import task_builtin_upsert
 from exchanges.models import Exchange
 from institutes.models import Role
 from tests.browser.conftest import login, screenshot
-from tests.conftest import PASSWORD
-from tests.evaluations.factories_results import (
+from tests.evaluations.factories import (
     AISystemFactory,
-    EvaluationProjectFactory,
-    EvaluationRunFactory,
-    EvaluationTaskFactory,
     ParticipationFactory,
+    ProjectFactory,
     ProjectSystemFactory,
+    RunFactory,
+    TaskFactory,
     add_samples,
 )
 from tests.evaluations.results_logs import ingest, run_injection
 from tests.evaluations.results_world import ensure_reference_data
-from tests.factories import InstituteFactory, member
+from tests.factories import PASSWORD, InstituteFactory, member
 
 
 def pattern(n: int, rate: float, shift: int = 0) -> list[int]:
@@ -69,7 +68,7 @@ class Demo:
 
 
 def _run(project, task, system, institute, scores, minutes_ago):
-    run = EvaluationRunFactory(
+    run = RunFactory(
         project=project,
         task=task,
         system=system,
@@ -111,9 +110,7 @@ def build_demo(tmp_path) -> Demo:
     for user, first, last in ((alice, "Alice", "Hughes"), (dan, "Dan", "Okafor")):
         user.first_name, user.last_name = first, last
         user.save(update_fields=["first_name", "last_name"])
-    project = EvaluationProjectFactory(
-        slug="frontier-2", title="Pre-deployment evaluation of Frontier-2"
-    )
+    project = ProjectFactory(slug="frontier-2", title="Pre-deployment evaluation of Frontier-2")
     ParticipationFactory(project=project, institute=uk, role=Participation.Role.LEAD)
     ParticipationFactory(project=project, institute=us)
     target = AISystemFactory(
@@ -143,7 +140,7 @@ def build_demo(tmp_path) -> Demo:
     )
     safeguards = EvaluationTask.objects.get(slug="concord-safeguards-refusals")
     injection = EvaluationTask.objects.get(slug="concord-prompt-injection")
-    cyber = EvaluationTaskFactory(
+    cyber = TaskFactory(
         slug="cyber-ctf",
         name="Cyber range: capture the flag",
         domain=Domain.objects.get(slug="cyber"),
@@ -333,7 +330,7 @@ def test_a_run_and_its_transcript_read_from_the_log_with_a_blind_review(page, de
 @pytest.fixture
 def worker(transactional_db, tmp_path):
     """A real Celery worker (tests/integration/worker.py) on the test database and Redis."""
-    from tests.evaluations.jobs import broker
+    from tests.evaluations.runner import broker
     from tests.integration.worker import start_worker
 
     broker.purge()
@@ -348,10 +345,10 @@ def worker(transactional_db, tmp_path):
 def test_a_job_queued_in_the_browser_runs_and_its_progress_bar_reaches_done(page, demo, worker):
     from tests.integration.worker import wait_for
 
-    slow = EvaluationTaskFactory(
+    slow = TaskFactory(
         slug="slow-demo",
         name="Slow demonstration task",
-        inspect_ref="tests.evaluations.jobs.inspect_tasks:slow_task",
+        inspect_ref="tests.evaluations.runner.inspect_tasks:slow_task",
         default_params={"task_args": {"samples": 12, "seconds": 0.4}, "max_samples": 1},
     )
     login(page, "alice", PASSWORD)

@@ -1,8 +1,24 @@
-"""Factories for projects, systems and guidelines, and `joint_world`: one realistic joint project
-built through the services (so it obeys their rules), shared by page and permission tests."""
+"""factory_boy factories for the evaluations app, and `joint_world`.
+
+The factories write rows directly: use them to set up a state; use the services to test a
+transition. `joint_world` builds one realistic joint project through the services (so it obeys
+their rules), shared by page and permission tests.
+
+Defaults: a project is active; a participation is a PARTNER (pass ``role=Participation.Role.LEAD``
+for a lead); a run is a finished SUCCESS without a headline score (``scored=True`` gives it one:
+match/accuracy 0.5 +- 0.1), and its institute takes part in its project (a Participation is
+created if missing; pass ``participation=False`` to skip). For results in the database:
+
+    run = RunFactory(project=project, institute=institute_a)
+    add_samples(run, {"1": 1.0, "2": [1.0, 0.0]})      # sample "2" with two epochs
+    add_samples(run, [1, 0, 1])                          # samples "1", "2", "3", one epoch each
+
+``add_samples`` writes rows with one ``bulk_create``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,17 +29,24 @@ from evaluations.models import (
     AccessWindow,
     AISystem,
     Domain,
+    EvaluationJob,
     EvaluationProject,
+    EvaluationRun,
+    EvaluationTask,
     Finding,
     Guideline,
     GuidelineVersion,
     Participation,
     ProjectSystem,
+    ReviewLabel,
+    RunScore,
+    SampleResult,
+    SampleReview,
     Workstream,
 )
 from evaluations.services import findings, guidelines, projects
 from institutes.models import Institute, Role, User
-from tests.factories import InstituteFactory, member
+from tests.factories import InstituteFactory, UserFactory, member
 
 
 class AISystemFactory(factory.django.DjangoModelFactory):
@@ -31,7 +54,7 @@ class AISystemFactory(factory.django.DjangoModelFactory):
         model = AISystem
 
     developer = "Lab"
-    name = factory.Sequence(lambda n: f"Model-{n}")
+    name = factory.Sequence(lambda n: f"Model {n}")
     version = "1"
     inspect_model = "mockllm/model"
 
@@ -48,15 +71,17 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 class ParticipationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Participation
+        django_get_or_create = ("project", "institute")
 
     project = factory.SubFactory(ProjectFactory)
     institute = factory.SubFactory(InstituteFactory)
-    role = Participation.Role.LEAD
+    role = Participation.Role.PARTNER
 
 
 class ProjectSystemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProjectSystem
+        django_get_or_create = ("project", "system")
 
     project = factory.SubFactory(ProjectFactory)
     system = factory.SubFactory(AISystemFactory)
@@ -64,6 +89,8 @@ class ProjectSystemFactory(factory.django.DjangoModelFactory):
 
 
 class AccessWindowFactory(factory.django.DjangoModelFactory):
+    """Open now: from yesterday for ten days."""
+
     class Meta:
         model = AccessWindow
 
@@ -82,10 +109,119 @@ class FindingFactory(factory.django.DjangoModelFactory):
     body = "Some **markdown**."
 
 
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvaluationTask
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"task-{n}")
+    name = factory.Sequence(lambda n: f"Task {n}")
+    inspect_ref = "evaluations.suites.knowledge_qa:concord_knowledge_qa"
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvaluationJob
+
+    project = factory.SubFactory(ProjectFactory)
+    task = factory.SubFactory(TaskFactory)
+    system = factory.SubFactory(AISystemFactory)
+    institute = factory.SubFactory(InstituteFactory)
+    params = factory.LazyFunction(dict)
+
+
+class RunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EvaluationRun
+        skip_postgeneration_save = True
+
+    class Params:
+        scored = factory.Trait(
+            primary_scorer="match", primary_metric="accuracy", primary_value=0.5, primary_stderr=0.1
+        )
+
+    project = factory.SubFactory(ProjectFactory)
+    task = factory.SubFactory(TaskFactory)
+    system = factory.SubFactory(AISystemFactory)
+    institute = factory.SubFactory(InstituteFactory)
+    inspect_eval_id = factory.Sequence(lambda n: f"eval-{n:06d}")
+    status = EvaluationRun.Status.SUCCESS
+    started_at = factory.LazyFunction(timezone.now)
+    completed_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def participation(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            ParticipationFactory(project=obj.project, institute=obj.institute)
+
+
+class RunScoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RunScore
+
+    run = factory.SubFactory(RunFactory)
+    scorer = "match"
+    metric = "accuracy"
+    value = 0.5
+    stderr = 0.1
+
+
+class SampleResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SampleResult
+
+    run = factory.SubFactory(RunFactory)
+    sample_id = factory.Sequence(lambda n: f"s{n:04d}")
+    epoch = 1
+    score = 1.0
+    input = "question"
+    target = "answer"
+    output = "ANSWER: answer"
+
+
+class ReviewLabelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewLabel
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"label-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " ").capitalize())
+
+
+class SampleReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SampleReview
+
+    sample = factory.SubFactory(SampleResultFactory)
+    reviewer = factory.SubFactory(UserFactory)
+    label = factory.SubFactory(ReviewLabelFactory)
+    manual_score = None
+
+
+Scores = Mapping[str, float | Sequence[float | None] | None] | Sequence[float | None]
+
+
+def add_samples(run: EvaluationRun, scores: Scores, **fields) -> list[SampleResult]:
+    """Write a run's sample rows in one query.
+
+    ``scores`` maps sample id to a score (epoch 1) or a list of scores (epochs 1, 2, ...); a plain
+    list gives samples "1", "2", ... with one epoch. ``fields`` go to every row (e.g. input=...).
+    """
+    items = scores.items() if isinstance(scores, Mapping) else enumerate(scores, start=1)
+    rows = []
+    for sample_id, value in items:
+        per_epoch = value if isinstance(value, (list, tuple)) else [value]
+        for epoch, score in enumerate(per_epoch, start=1):
+            rows.append(
+                SampleResult(run=run, sample_id=str(sample_id), epoch=epoch, score=score, **fields)
+            )
+    return SampleResult.objects.bulk_create(rows)
+
+
 def big_project(institute: Institute, *, n: int, members: list[User]) -> EvaluationProject:
     """A project with n systems, windows and findings and every domain as a workstream."""
     project = ProjectFactory()
-    ParticipationFactory(project=project, institute=institute)
+    ParticipationFactory(project=project, institute=institute, role=Participation.Role.LEAD)
     for i in range(n):
         link = ProjectSystemFactory(project=project, is_reference=bool(i % 2))
         AccessWindowFactory(project=project, system=link.system)

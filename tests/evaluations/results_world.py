@@ -35,13 +35,13 @@ from evaluations.models import (
     Workstream,
 )
 from institutes.models import Institute
-from tests.evaluations.factories_results import (
+from tests.evaluations.factories import (
     AISystemFactory,
-    EvaluationProjectFactory,
-    EvaluationRunFactory,
-    EvaluationTaskFactory,
     ParticipationFactory,
+    ProjectFactory,
     ProjectSystemFactory,
+    RunFactory,
+    TaskFactory,
     add_samples,
 )
 
@@ -69,7 +69,7 @@ class ResultsWorld:
 
 
 def make_run(project, task, system, institute, scores, *, minutes_ago=0, **fields):
-    run = EvaluationRunFactory(
+    run = RunFactory(
         project=project,
         task=task,
         system=system,
@@ -115,7 +115,7 @@ def ensure_reference_data() -> None:
 
 def build_results_world(*, institute_a, institute_b, slug="results-demo") -> ResultsWorld:
     ensure_reference_data()
-    project = EvaluationProjectFactory(slug=slug, title="Results demo")
+    project = ProjectFactory(slug=slug, title="Results demo")
     ParticipationFactory(project=project, institute=institute_a, role=Participation.Role.LEAD)
     ParticipationFactory(project=project, institute=institute_b)
     target = AISystemFactory(developer="Lab", name="Frontier-1", inspect_model="mockllm/frontier")
@@ -132,10 +132,8 @@ def build_results_world(*, institute_a, institute_b, slug="results-demo") -> Res
     safeguards = Domain.objects.get(slug="safeguards")
     cyber_domain = Domain.objects.get(slug="cyber")
     Workstream.objects.create(project=project, domain=cyber_domain, lead_institute=institute_a)
-    qa = EvaluationTaskFactory(
-        slug=f"{slug}-qa", name="Knowledge QA", domain=safeguards, inspect_ref="x:qa"
-    )
-    cyber = EvaluationTaskFactory(
+    qa = TaskFactory(slug=f"{slug}-qa", name="Knowledge QA", domain=safeguards, inspect_ref="x:qa")
+    cyber = TaskFactory(
         slug=f"{slug}-cyber", name="Cyber range", domain=cyber_domain, inspect_ref="x:cyber"
     )
     run_a = make_run(project, qa, target, institute_a, QA_A, minutes_ago=30)

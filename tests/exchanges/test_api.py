@@ -8,18 +8,11 @@ import pytest
 from rest_framework.test import APIClient
 
 from exchanges.models import Exchange
-from institutes.services import token_create
+from tests.api_clients import bearer
 from tests.exchanges.conftest import tick_all
 from tests.exchanges.factories import ExchangeFactory
 
 S = Exchange.Status
-
-
-def bearer(user, scope: str = "write") -> APIClient:
-    _, raw = token_create(user=user, name="test", scope=scope, expires_in_days=1)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
 
 
 def url(exchange=None, action: str = "") -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.exchanges.test_api import bearer, url
+from tests.api_clients import bearer
+from tests.exchanges.test_api import url
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,25 @@
-"""E-mails to the person and the leads of both institutes at each step, sent on commit."""
+"""E-mails to the person and the leads of both institutes at each step: queued on commit, sent
+by Celery (run eagerly here), retried when the mail server fails for a while."""
 
 from __future__ import annotations
 
-import pytest
+import json
+import smtplib
 
-from exchanges import services
+import pytest
+from django.core.mail.backends.locmem import EmailBackend
+
+from config.celery_app import app as celery_app
+from exchanges import services, tasks
 from tests.exchanges.conftest import tick_all
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
 
 
 def addresses(mail) -> set[str]:
@@ -121,15 +135,120 @@ def test_the_schedule_mails_the_start_and_asks_for_the_outcome_report_at_the_end
 
 
 def test_a_mail_server_failure_does_not_undo_the_change(
-    proposed, alice, mailoutbox, django_capture_on_commit_callbacks, monkeypatch, caplog
+    proposed, alice, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from django.core.mail.backends.locmem import EmailBackend
-
     def broken(self, messages):
-        raise OSError("SMTP down")
+        raise smtplib.SMTPRecipientsRefused({})  # permanent: not retried
 
     monkeypatch.setattr(EmailBackend, "send_messages", broken)
     with django_capture_on_commit_callbacks(execute=True):
         services.exchange_approve(user=alice, exchange=proposed)
     assert proposed.approvals.count() == 1
-    assert "Could not send the 'approved_side' e-mails" in caplog.text
+    assert mailoutbox == []
+
+
+def test_a_broker_outage_does_not_undo_the_change(
+    proposed, alice, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.exchange_notify, "delay", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.exchange_approve(user=alice, exchange=proposed)
+    assert proposed.approvals.count() == 1
+    assert "broker down" in caplog.text
+
+
+def flaky_backend(monkeypatch, error: Exception, failures: int) -> list[int]:
+    """The mail server fails `failures` times with `error`, then delivers; returns the attempts."""
+    attempts: list[int] = []
+    deliver = EmailBackend.send_messages
+
+    def send_messages(self, messages):
+        attempts.append(len(messages))
+        if len(attempts) <= failures:
+            raise error
+        return deliver(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", send_messages)
+    return attempts
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        ConnectionRefusedError(111, "Connection refused"),
+        TimeoutError("timed out"),
+        smtplib.SMTPDataError(451, b"Requested action aborted: try again later"),
+    ],
+    ids=["disconnected", "refused", "timeout", "4xx"],
+)
+def test_a_transient_mail_failure_is_retried(proposed, mailoutbox, monkeypatch, error):
+    attempts = flaky_backend(monkeypatch, error, failures=2)
+    result = tasks.exchange_email_send.apply(
+        kwargs={"exchange_id": proposed.pk, "event": "proposed", "address": "bob@example.org"}
+    )
+    assert result.successful()
+    assert len(attempts) == 3
+    assert [m.to for m in mailoutbox] == [["bob@example.org"]]
+
+
+def test_retries_stop_at_the_cap(proposed, mailoutbox, monkeypatch):
+    cap = tasks.exchange_email_send.max_retries
+    attempts = flaky_backend(monkeypatch, smtplib.SMTPServerDisconnected("gone"), failures=100)
+    result = tasks.exchange_email_send.apply(
+        kwargs={"exchange_id": proposed.pk, "event": "proposed", "address": "bob@example.org"}
+    )
+    assert result.failed()
+    assert isinstance(result.result, smtplib.SMTPServerDisconnected)
+    assert len(attempts) == cap + 1
+    assert mailoutbox == []
+
+
+def test_a_permanent_refusal_is_not_retried(proposed, monkeypatch):
+    attempts = flaky_backend(
+        monkeypatch, smtplib.SMTPDataError(554, b"Transaction failed"), failures=100
+    )
+    result = tasks.exchange_email_send.apply(
+        kwargs={"exchange_id": proposed.pk, "event": "proposed", "address": "bob@example.org"}
+    )
+    assert result.failed()
+    assert len(attempts) == 1
+
+
+def test_the_retry_policy_backs_off():
+    task = tasks.exchange_email_send
+    assert task.retry_backoff
+    assert task.retry_backoff_max
+    assert task.retry_jitter
+    assert 0 < task.max_retries <= 10
+
+
+def test_the_tasks_take_json_values_only(
+    proposed, carol, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    """What goes to the broker survives JSON, and the task does its work from the round trip."""
+    sent: dict[str, list[dict]] = {"notify": [], "email": []}
+
+    def through_json(task, key):
+        real_delay = task.delay
+
+        def delay(**kwargs):
+            payload = json.loads(json.dumps(kwargs))
+            assert payload == kwargs
+            sent[key].append(payload)
+            return real_delay(**payload)
+
+        monkeypatch.setattr(task, "delay", delay)
+
+    through_json(tasks.exchange_notify, "notify")
+    through_json(tasks.exchange_email_send, "email")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.exchange_decline(user=carol, exchange=proposed, reason="No desk free.")
+    assert [payload["actor_id"] for payload in sent["notify"]] == [carol.pk]
+    assert len(sent["email"]) == 3
+    assert {payload["address"] for payload in sent["email"]} == {m.to[0] for m in mailoutbox}
+    assert all(m.subject.endswith(": declined") for m in mailoutbox)
+    assert "Reason or note: No desk free." in mailoutbox[0].body

@@ -74,7 +74,7 @@ SUPERVISION = {
 RECOVERY_DEADLINE = 60.0
 EVAL_WORKERS = 3
 # One sample at a time, each pausing: about a second of evaluation.
-JOB_TASK = "tests.evaluations.jobs.inspect_tasks:slow_task"
+JOB_TASK = "tests.evaluations.runner.inspect_tasks:slow_task"
 JOB_PARAMS = {"task_args": {"samples": 5, "seconds": 0.2}, "max_samples": 1}
 LONGER_JOB_PARAMS = {"task_args": {"samples": 10, "seconds": 0.3}, "max_samples": 1}
 POISON_TASK = "tests.faults.inspect_tasks:crashes_its_worker"
@@ -359,7 +359,7 @@ class World:
     """A project with a mock system and the jobs' task, for one scenario."""
 
     def __init__(self, institute, requester, inspect_ref: str = JOB_TASK):
-        from tests.evaluations.jobs.factories import (
+        from tests.evaluations.factories import (
             AccessWindowFactory,
             AISystemFactory,
             ParticipationFactory,

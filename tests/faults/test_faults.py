@@ -11,7 +11,7 @@ import pytest
 from django.test import override_settings
 
 from tests.faults import run_faults as faults
-from tests.faults.conftest import FIGURES
+from tests.figures import figure
 
 pytestmark = [
     pytest.mark.integration,
@@ -33,11 +33,11 @@ def test_jobs_survive_worker_and_broker_faults(tmp_path, institute_a, bob):
         results = {}
         for mode in MODES:
             results[mode] = faults.run_mode(cluster, world, mode, TRIALS)
-            FIGURES.append(results[mode].line())
+            figure(results[mode].line())
         again = faults.redelivery(cluster, world, sender)
-        FIGURES.append(again.line())
+        figure(again.line())
         poisoned = faults.poison(cluster, faults.World(institute_a, bob, faults.POISON_TASK))
-        FIGURES.append(poisoned.line())
+        figure(poisoned.line())
 
     for mode, result in results.items():
         assert result.trials == TRIALS, mode

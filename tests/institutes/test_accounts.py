@@ -1,6 +1,6 @@
 from django.contrib.auth import SESSION_KEY
 
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def test_login_page_renders(client, db):

@@ -51,13 +51,13 @@ def test_issuing_and_revoking_a_token_are_recorded(alice, pm):
 
 def test_a_404_of_the_access_policy_is_recorded_once_per_request(client, charlie, rw):
     client.force_login(charlie)
-    url = reverse("results:run_detail", kwargs={"run_id": rw.run_a.pk})
+    url = reverse("runs:detail", kwargs={"run_id": rw.run_a.pk})
     assert client.get(url).status_code == 404
     (event,) = events("access_denied")
     assert event.actor_id == charlie.pk
     assert event.changes == {
         "status": 404,
-        "view": "results:run_detail",
+        "view": "runs:detail",
         "kwargs": {"run_id": str(rw.run_a.pk)},
     }
     assert event.source == f"GET {url}"
@@ -65,7 +65,7 @@ def test_a_404_of_the_access_policy_is_recorded_once_per_request(client, charlie
 
 def test_a_403_is_recorded(client, vera, rw):
     client.force_login(vera)
-    url = reverse("results:job_cancel", kwargs={"job_id": rw.running.pk})
+    url = reverse("jobs:cancel", kwargs={"job_id": rw.running.pk})
     assert client.post(url).status_code == 403
     assert [e.changes["status"] for e in events("access_denied")] == [403]
 
@@ -80,7 +80,7 @@ def test_a_refused_api_token_request_is_recorded_as_the_token(charlie, rw):
 
 
 def test_anonymous_refusals_and_unknown_addresses_are_not_recorded(client, charlie, rw):
-    client.get(reverse("results:run_detail", kwargs={"run_id": rw.run_a.pk}))  # anonymous
+    client.get(reverse("runs:detail", kwargs={"run_id": rw.run_a.pk}))  # anonymous
     APIClient().get(f"/api/v1/runs/{rw.run_a.pk}/")
     client.force_login(charlie)
     client.get("/no/such/page/")
@@ -94,10 +94,10 @@ def test_anonymous_refusals_and_unknown_addresses_are_not_recorded(client, charl
 @pytest.mark.parametrize(
     ("name", "what", "fmt"),
     [
-        ("results:results_csv", "results", "csv"),
-        ("results:results_json", "results", "json"),
-        ("results:run_samples_csv", "samples", "csv"),
-        ("results:run_samples_json", "samples", "json"),
+        ("projects:results_csv", "results", "csv"),
+        ("projects:results_json", "results", "json"),
+        ("runs:samples_csv", "samples", "csv"),
+        ("runs:samples_json", "samples", "json"),
     ],
 )
 def test_exports_are_recorded(client, bob, rw, name, what, fmt):
@@ -111,8 +111,8 @@ def test_exports_are_recorded(client, bob, rw, name, what, fmt):
 
 def test_reading_embargoed_results_is_recorded_once_per_request(client, vera, embargoed):
     client.force_login(vera)
-    client.get(reverse("results:run_detail", kwargs={"run_id": embargoed.run_a.pk}))
-    client.get(reverse("results:project_results", kwargs={"slug": embargoed.project.slug}))
+    client.get(reverse("runs:detail", kwargs={"run_id": embargoed.run_a.pk}))
+    client.get(reverse("projects:results", kwargs={"slug": embargoed.project.slug}))
     reads = events("embargoed_read")
     assert [(e.actor_id, e.project_id) for e in reads] == [(vera.pk, embargoed.project.pk)] * 2
     assert len({e.request_id for e in reads}) == 2
@@ -120,7 +120,7 @@ def test_reading_embargoed_results_is_recorded_once_per_request(client, vera, em
 
 def test_results_without_an_embargo_add_no_event(client, vera, rw):
     client.force_login(vera)
-    client.get(reverse("results:run_detail", kwargs={"run_id": rw.run_a.pk}))
+    client.get(reverse("runs:detail", kwargs={"run_id": rw.run_a.pk}))
     assert events("embargoed_read") == []
 
 
@@ -128,7 +128,7 @@ def test_a_programme_manager_outside_an_embargo_reads_nothing_and_is_recorded_as
     client, pm, embargoed
 ):
     client.force_login(pm)
-    url = reverse("results:run_detail", kwargs={"run_id": embargoed.run_a.pk})
+    url = reverse("runs:detail", kwargs={"run_id": embargoed.run_a.pk})
     assert client.get(url).status_code == 404
     assert events("embargoed_read") == []
     assert len(events("access_denied")) == 1

@@ -15,8 +15,7 @@ from rest_framework.test import APIClient
 from evaluations.ingestion import LogReadError, run_ingest_log
 from evaluations.models import EvaluationJob, EvaluationRun, EvaluationTask, SampleResult
 from evaluations.services.tasks import task_builtin_upsert
-from tests.evaluations.jobs import broker
-from tests.evaluations.jobs.factories import (
+from tests.evaluations.factories import (
     AccessWindowFactory,
     AISystemFactory,
     ParticipationFactory,
@@ -24,6 +23,7 @@ from tests.evaluations.jobs.factories import (
     ProjectSystemFactory,
     TaskFactory,
 )
+from tests.evaluations.runner import broker
 from tests.integration.openai_stub import StubServer
 from tests.integration.worker import start_worker, wait_for
 
@@ -114,7 +114,7 @@ def assert_run_matches_log(job: EvaluationJob) -> EvaluationRun:
 
 
 def test_a_job_submitted_through_the_api_runs_and_its_results_equal_the_log(worker, world):
-    task = TaskFactory(inspect_ref="tests.evaluations.jobs.inspect_tasks:slow_task")
+    task = TaskFactory(inspect_ref="tests.evaluations.runner.inspect_tasks:slow_task")
     params = {"task_args": {"samples": 12, "seconds": 0.3}, "max_samples": 1}
     job = submit(world, task, params)
     seen: list[int] = []
@@ -204,7 +204,7 @@ def test_a_job_against_an_openai_compatible_endpoint_succeeds(worker, world):
 
 
 def test_a_running_job_is_cancelled_within_ten_seconds(worker, world):
-    task = TaskFactory(inspect_ref="tests.evaluations.jobs.inspect_tasks:slow_task")
+    task = TaskFactory(inspect_ref="tests.evaluations.runner.inspect_tasks:slow_task")
     params = {"task_args": {"samples": 60, "seconds": 0.5}, "max_samples": 1}
     job = submit(world, task, params)
     poll(

@@ -10,8 +10,7 @@ from rest_framework.test import APIClient
 
 from evaluations.models import EvaluationJob, EvaluationRun
 from evaluations.services.jobs import job_queue
-from tests.evaluations.jobs import broker
-from tests.evaluations.jobs.factories import (
+from tests.evaluations.factories import (
     AccessWindowFactory,
     AISystemFactory,
     ParticipationFactory,
@@ -19,6 +18,7 @@ from tests.evaluations.jobs.factories import (
     ProjectSystemFactory,
     TaskFactory,
 )
+from tests.evaluations.runner import broker
 from tests.integration.worker import start_worker, wait_for
 
 pytestmark = [
@@ -43,7 +43,7 @@ def slow_job(institute_a, bob):
         system = AISystemFactory(inspect_model="mockllm/model")
         ProjectSystemFactory(project=project, system=system)
         AccessWindowFactory(project=project, system=system)
-        task = TaskFactory(inspect_ref="tests.evaluations.jobs.inspect_tasks:slow_task")
+        task = TaskFactory(inspect_ref="tests.evaluations.runner.inspect_tasks:slow_task")
         return job_queue(
             project=project,
             task=task,

@@ -2,7 +2,7 @@
 
 The schema and Swagger UI are public (they describe the API and hold no data)."""
 
-from tests.permissions.api_registry import api_everyone, api_register
+from tests.permissions.registry import api_everyone, api_register
 
 api_register("api-root", get=api_everyone(200))
 api_register("api-schema", get=api_everyone(200, anonymous=200))

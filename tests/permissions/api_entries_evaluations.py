@@ -9,7 +9,7 @@ before any rule is asked)."""
 
 from __future__ import annotations
 
-from tests.permissions.api_registry import api_answers, api_everyone, api_register
+from tests.permissions.registry import api_answers, api_everyone, api_register
 
 
 def read() -> dict:

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.permissions.api_registry import api_answers, api_everyone, api_register
+from tests.permissions.registry import api_answers, api_everyone, api_register
 
 
 def read() -> dict:

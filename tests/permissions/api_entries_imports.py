@@ -5,12 +5,12 @@ signed-in user of any role gets 415 in the error shape, anonymous 401, and the l
 token 403 (checked by test_api_matrix.py before the body is looked at). Who may import what, with
 real multipart uploads (evaluator 201, viewer 403, another institute 403, an outsider's unknown
 project 400, read-scope token 403, anonymous 401), is tested in
-tests/evaluations/imports/test_api_import.py (test_who_may_import and the tests after it).
+tests/evaluations/ingestion/test_api_import.py (test_who_may_import and the tests after it).
 """
 
 from __future__ import annotations
 
-from tests.permissions.api_registry import api_everyone, api_register
+from tests.permissions.registry import api_everyone, api_register
 
 api_register(
     "run-import-list",

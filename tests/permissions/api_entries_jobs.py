@@ -9,7 +9,7 @@ they cannot see; a job named by a project the outsider cannot see is invalid inp
 
 from __future__ import annotations
 
-from tests.permissions.api_registry import api_answers, api_everyone, api_register
+from tests.permissions.registry import api_answers, api_everyone, api_register
 
 
 def _jobs_world(w) -> dict:
@@ -17,7 +17,7 @@ def _jobs_world(w) -> dict:
     if "jobs_world" not in w.extra:
         from evaluations.models import EvaluationJob, EvaluationTask, RunScore, SampleResult
         from evaluations.services.tasks import task_builtin_upsert
-        from tests.evaluations.jobs.factories import JobFactory, RunFactory
+        from tests.evaluations.factories import JobFactory, RunFactory
 
         task_builtin_upsert()
         task = EvaluationTask.objects.get(slug="concord-knowledge-qa")
@@ -30,7 +30,7 @@ def _jobs_world(w) -> dict:
         }
         queued = JobFactory(**common)
         failed = JobFactory(**common, status=EvaluationJob.Status.FAILED, error="lost")
-        run = RunFactory(**{k: v for k, v in common.items() if k != "requested_by"})
+        run = RunFactory(**{k: v for k, v in common.items() if k != "requested_by"}, scored=True)
         RunScore.objects.create(run=run, scorer="pattern", metric="accuracy", value=0.5)
         sample = SampleResult.objects.create(run=run, sample_id="qa-01", score=1.0)
         SampleResult.objects.create(run=run, sample_id="qa-02", score=0.0)

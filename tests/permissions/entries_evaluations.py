@@ -46,34 +46,34 @@ def project(w) -> dict:
     return {"slug": w.project.slug}
 
 
-register("evaluations:home", get=everyone(200))
+register("dashboard:home", get=everyone(200))
 
 # --- projects -----------------------------------------------------------------------------
-register("evaluations:project_list", get=everyone(200))
+register("projects:list", get=everyone(200))
 register(
-    "evaluations:project_create",
+    "projects:create",
     # charlie leads institute C, so he may open projects (for C: the data names A, hence 200).
     get=answers(outsider=200, viewer=403, evaluator=403, lead=200, pm=200),
     post=answers(outsider=200, viewer=403, evaluator=403, lead=302, pm=302),
     data=lambda w: {"title": "Another project", "lead_institute": w.institute_a.pk},
 )
-register("evaluations:project_detail", kwargs=project, get=read())
+register("projects:detail", kwargs=project, get=read())
 register(
-    "evaluations:project_edit",
+    "projects:edit",
     kwargs=project,
     get=manage(200),
     post=manage(),
     data=lambda w: {"title": "Renamed"},
 )
 register(
-    "evaluations:project_transition",
+    "projects:transition",
     kwargs=project,
     get=post_only(manage()),
     post=manage(),
     data=lambda w: {"status": "active"},
 )
 register(
-    "evaluations:participation_add",
+    "projects:participation_add",
     kwargs=project,
     get=manage(200),
     # alice does not lead C, so the institute is not among her choices (a form error, 200).
@@ -81,20 +81,20 @@ register(
     data=lambda w: {"institute": w.institute_c.pk, "role": "partner"},
 )
 register(
-    "evaluations:participation_remove",
+    "projects:participation_remove",
     kwargs=lambda w: {"slug": w.project.slug, "institute_id": w.institute_b.pk},
     get=post_only(manage()),
     post=manage(),
 )
 register(
-    "evaluations:project_system_add",
+    "projects:system_add",
     kwargs=project,
     get=manage(200),
     post=manage(),
     data=lambda w: {"system": w.spare_system.pk, "is_reference": "on"},
 )
 register(
-    "evaluations:project_system_create",
+    "projects:system_create",
     kwargs=project,
     get=manage(200),
     post=manage(),
@@ -106,13 +106,13 @@ register(
     },
 )
 register(
-    "evaluations:project_system_remove",
+    "projects:system_remove",
     kwargs=lambda w: {"slug": w.project.slug, "system_id": w.reference.pk},
     get=post_only(manage()),
     post=manage(),
 )
 register(
-    "evaluations:access_window_add",
+    "projects:window_add",
     kwargs=project,
     get=manage(200),
     post=manage(),
@@ -123,13 +123,13 @@ register(
     },
 )
 register(
-    "evaluations:access_window_delete",
+    "projects:window_delete",
     kwargs=lambda w: {"slug": w.project.slug, "pk": w.window.pk},
     get=post_only(manage()),
     post=manage(),
 )
 register(
-    "evaluations:workstream_add",
+    "projects:workstream_add",
     kwargs=project,
     get=manage(200),
     post=manage(),
@@ -139,41 +139,41 @@ register(
     },
 )
 register(
-    "evaluations:workstream_edit",
+    "projects:workstream_edit",
     kwargs=lambda w: {"slug": w.project.slug, "pk": w.workstream.pk},
     get=manage(200),
     post=manage(),
     data=lambda w: {"lead_institute": w.institute_b.pk},
 )
 register(
-    "evaluations:workstream_delete",
+    "projects:workstream_delete",
     kwargs=lambda w: {"slug": w.project.slug, "pk": w.workstream.pk},
     get=post_only(manage()),
     post=manage(),
 )
 register(
-    "evaluations:finding_add",
+    "projects:finding_add",
     kwargs=project,
     get=act(200),
     post=act(),
     data=lambda w: {"title": "Another finding", "severity": "low"},
 )
 register(
-    "evaluations:finding_edit",
+    "projects:finding_edit",
     kwargs=lambda w: {"slug": w.project.slug, "pk": w.finding.pk},
     get=act(200),
     post=act(),
     data=lambda w: {"title": "Reworded", "severity": "high"},
 )
 register(
-    "evaluations:finding_transition",
+    "projects:finding_transition",
     kwargs=lambda w: {"slug": w.project.slug, "pk": w.finding.pk},
     get=post_only(manage()),
     post=manage(),
     data=lambda w: {"status": "agreed"},
 )
 register(
-    "evaluations:guideline_adopt",
+    "projects:guideline_adopt",
     kwargs=project,
     get=manage(200),
     post=manage(),
@@ -192,9 +192,9 @@ def version(attr: str):
     return lambda w: {"code": w.guideline.code, "number": getattr(w, attr).number}
 
 
-register("evaluations:guideline_list", get=everyone(200))
+register("guidelines:list", get=everyone(200))
 register(
-    "evaluations:guideline_create",
+    "guidelines:create",
     get=answers(outsider=200, viewer=403, evaluator=403, lead=200, pm=200),
     post=answers(outsider=200, viewer=403, evaluator=403, lead=302, pm=302),
     data=lambda w: {
@@ -204,35 +204,35 @@ register(
         "required_institutes": [w.institute_a.pk],
     },
 )
-register("evaluations:guideline_detail", kwargs=guideline, get=read())
+register("guidelines:detail", kwargs=guideline, get=read())
 register(
-    "evaluations:guideline_diff",
+    "guidelines:diff",
     kwargs=guideline,
     get=read(),
     query=lambda w: {"old": w.v1.number, "new": w.v2.number},
 )
 register(
-    "evaluations:guideline_version_create",
+    "guidelines:version_create",
     kwargs=guideline,
     get=act(200),
     post=act(),
     data=lambda w: {"body_markdown": "# Protocol\n\nRun 30 epochs.", "change_summary": "More."},
 )
 register(
-    "evaluations:guideline_version_edit",
+    "guidelines:version_edit",
     kwargs=version("v3"),
     get=act(200),
     post=act(),
     data=lambda w: {"body_markdown": "# Protocol\n\nRun 25 epochs."},
 )
 register(
-    "evaluations:guideline_version_submit",
+    "guidelines:version_submit",
     kwargs=version("v3"),
     get=post_only(act()),
     post=act(),
 )
 register(
-    "evaluations:guideline_version_approve",
+    "guidelines:version_approve",
     kwargs=version("v2"),
     # Only a lead of a required institute signs for it: not a programme manager.
     get=answers(outsider=404, viewer=405, evaluator=405, lead=405, pm=405),

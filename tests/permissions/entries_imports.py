@@ -3,7 +3,7 @@
 Reading and posting the form need the evaluator role (acting) in the project: anonymous -> login,
 outsider -> 404, viewer -> 403, evaluators, leads and programme managers -> 200 (the matrix posts
 no file, so the form comes back with its errors). Imports of real files, hostile files and the
-JSON answers of the page's XHR upload are tested in tests/evaluations/imports/.
+JSON answers of the page's XHR upload are tested in tests/evaluations/ingestion/.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def act_on_form() -> dict:
 
 
 register(
-    "imports:run_import",
+    "runs:import",
     kwargs=lambda w: {"slug": w.project.slug},
     get=act_on_form(),
     post=act_on_form(),

@@ -66,21 +66,21 @@ def run_a(w) -> dict:
 
 
 # --- jobs ---------------------------------------------------------------------------------
-register("results:job_detail", kwargs=lambda w: {"job_id": w.rw.running.pk}, get=read())
+register("jobs:detail", kwargs=lambda w: {"job_id": w.rw.running.pk}, get=read())
 register(
-    "results:job_cancel",
+    "jobs:cancel",
     kwargs=lambda w: {"job_id": w.rw.running.pk},
     get=post_only(),
     post=act(),
 )
 register(
-    "results:job_retry",
+    "jobs:retry",
     kwargs=lambda w: {"job_id": w.failed_job.pk},
     get=post_only(),
     post=act(),
 )
 register(
-    "results:job_queue",
+    "jobs:queue",
     kwargs=project,
     get=act(200),
     post=act(),
@@ -93,34 +93,34 @@ register(
 )
 
 # --- runs and samples ---------------------------------------------------------------------
-register("results:run_detail", kwargs=run_a, get=read())
-register("results:run_log", kwargs=run_a, get=read())
-register("results:run_samples_csv", kwargs=run_a, get=read())
-register("results:run_samples_json", kwargs=run_a, get=read())
+register("runs:detail", kwargs=run_a, get=read())
+register("runs:log", kwargs=run_a, get=read())
+register("runs:samples_csv", kwargs=run_a, get=read())
+register("runs:samples_json", kwargs=run_a, get=read())
 register(
-    "results:sample_detail",
+    "runs:sample_detail",
     kwargs=lambda w: {"run_id": w.rw.run_a.pk, "sample_pk": w.sample_a.pk},
     get=read(),
 )
 register(
-    "results:sample_review",
+    "runs:sample_review",
     kwargs=lambda w: {"run_id": w.rw.run_a.pk, "sample_pk": w.sample_a.pk},
     get=post_only(),
     post=act(),
     data=lambda w: {"label": w.label.pk, "manual_score": "0", "note": "Refused."},
 )
 register(
-    "results:run_compare",
+    "runs:compare",
     get=read(),
     query=lambda w: {"a": w.rw.run_a.pk, "b": w.rw.run_b.pk},
 )
 
 # --- a project's results ------------------------------------------------------------------
-register("results:project_results", kwargs=project, get=read())
-register("results:results_csv", kwargs=project, get=read())
-register("results:results_json", kwargs=project, get=read())
-register("results:project_runs", kwargs=project, get=read())
-register("results:project_replications", kwargs=project, get=read())
+register("projects:results", kwargs=project, get=read())
+register("projects:results_csv", kwargs=project, get=read())
+register("projects:results_json", kwargs=project, get=read())
+register("projects:runs", kwargs=project, get=read())
+register("projects:replications", kwargs=project, get=read())
 
 # --- the dashboard's live panel -----------------------------------------------------------
-register("results:dashboard_jobs", get=everyone(200))
+register("dashboard:jobs", get=everyone(200))

@@ -14,7 +14,8 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 
 from tests.permissions import registry
-from tests.permissions.routes import classify, load_entries
+from tests.permissions.registry import load_entries
+from tests.permissions.routes import classify
 
 load_entries()
 

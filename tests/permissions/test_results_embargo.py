@@ -27,20 +27,20 @@ def _urls(w) -> dict[str, str]:
     slug = rw.project.slug
     run = rw.run_a.pk
     return {
-        "run_detail": reverse("results:run_detail", kwargs={"run_id": run}),
-        "run_log": reverse("results:run_log", kwargs={"run_id": run}),
-        "run_samples_csv": reverse("results:run_samples_csv", kwargs={"run_id": run}),
-        "run_samples_json": reverse("results:run_samples_json", kwargs={"run_id": run}),
+        "run_detail": reverse("runs:detail", kwargs={"run_id": run}),
+        "run_log": reverse("runs:log", kwargs={"run_id": run}),
+        "run_samples_csv": reverse("runs:samples_csv", kwargs={"run_id": run}),
+        "run_samples_json": reverse("runs:samples_json", kwargs={"run_id": run}),
         "sample_detail": reverse(
-            "results:sample_detail", kwargs={"run_id": run, "sample_pk": w.sample_a.pk}
+            "runs:sample_detail", kwargs={"run_id": run, "sample_pk": w.sample_a.pk}
         ),
-        "run_compare": reverse("results:run_compare") + f"?a={run}&b={rw.run_b.pk}",
-        "results_csv": reverse("results:results_csv", kwargs={"slug": slug}),
-        "results_json": reverse("results:results_json", kwargs={"slug": slug}),
+        "run_compare": reverse("runs:compare") + f"?a={run}&b={rw.run_b.pk}",
+        "results_csv": reverse("projects:results_csv", kwargs={"slug": slug}),
+        "results_json": reverse("projects:results_json", kwargs={"slug": slug}),
     }
 
 
-NOTICE_PAGES = ("project_results", "project_runs", "project_replications")
+NOTICE_PAGES = ("projects:results", "projects:runs", "projects:replications")
 
 
 @pytest.mark.parametrize(
@@ -68,7 +68,7 @@ def test_embargoed_project_pages_show_a_notice_not_results_to_a_programme_manage
     name, embargoed, client
 ):
     client.force_login(embargoed.users["pm"])
-    response = client.get(reverse(f"results:{name}", kwargs={"slug": embargoed.rw.project.slug}))
+    response = client.get(reverse(name, kwargs={"slug": embargoed.rw.project.slug}))
     assert response.status_code == 200
     body = response.content.decode()
     assert "Results under embargo" in body
@@ -81,7 +81,7 @@ def test_embargoed_project_pages_still_show_results_to_a_participating_viewer(
     name, embargoed, client
 ):
     client.force_login(embargoed.users["viewer"])
-    response = client.get(reverse(f"results:{name}", kwargs={"slug": embargoed.rw.project.slug}))
+    response = client.get(reverse(name, kwargs={"slug": embargoed.rw.project.slug}))
     assert response.status_code == 200
     assert "Results under embargo" not in response.content.decode()
 
@@ -89,7 +89,7 @@ def test_embargoed_project_pages_still_show_results_to_a_participating_viewer(
 def test_embargoed_sample_cannot_be_reviewed_by_a_programme_manager_outside(embargoed, client):
     client.force_login(embargoed.users["pm"])
     url = reverse(
-        "results:sample_review",
+        "runs:sample_review",
         kwargs={"run_id": embargoed.rw.run_a.pk, "sample_pk": embargoed.sample_a.pk},
     )
     response = client.post(url, {"label": embargoed.label.pk})
@@ -98,7 +98,7 @@ def test_embargoed_sample_cannot_be_reviewed_by_a_programme_manager_outside(emba
 
 def test_embargoed_job_page_hides_its_run_from_a_programme_manager_outside(embargoed, client):
     client.force_login(embargoed.users["pm"])
-    response = client.get(reverse("results:job_detail", kwargs={"job_id": embargoed.rw.job.pk}))
+    response = client.get(reverse("jobs:detail", kwargs={"job_id": embargoed.rw.job.pk}))
     assert response.status_code == 200
     body = response.content.decode()
     assert f"/runs/{embargoed.rw.run_a.pk}/" not in body

@@ -1,10 +1,10 @@
 """Fixtures of the security tests.
 
-They build on the permission matrix's world (tests/permissions/conftest.py: project `frontier`
-and `results-perm` led by institute A with B as partner; alice lead, bob evaluator, vera viewer
-at A; charlie at C; pm a programme manager) and add what the matrix does not have: a user with
-no grant at all (`nobody`, no membership, not staff), an exchange, a calendar feed, and API
-tokens.
+They build on the permission matrices' world (the `world` fixture of tests/conftest.py:
+project `frontier` and `results-perm` led by institute A with B as partner; alice lead, bob
+evaluator, vera viewer at A; charlie at C; pm a programme manager) and add what the matrix does
+not have: a user with no grant at all (`nobody`, no membership, not staff), an exchange, a
+calendar feed, and API tokens.
 """
 
 from __future__ import annotations
@@ -17,39 +17,21 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
-from rest_framework.test import APIClient
 
 from evaluations.models import Domain, EvaluationJob, Finding, Guideline, Participation, Workstream
 from institutes.models import Membership, Role
-from institutes.services import token_create
-from tests.evaluations.factories_results import (
+from tests.evaluations.factories import (
     AISystemFactory,
-    EvaluationProjectFactory,
     ParticipationFactory,
+    ProjectFactory,
     ProjectSystemFactory,
     add_samples,
 )
 from tests.evaluations.results_world import make_run
 from tests.exchanges.factories import ExchangeFactory
 from tests.factories import InstituteFactory, UserFactory, member
-from tests.permissions import conftest as permissions_conftest
 
 FEED_TOKEN = "security-feed-token-0123456789"
-# The figures the security tests print, repeated at the end of the run (docs/security.md).
-FIGURES: list[str] = []
-
-
-def figure(text: str) -> None:
-    FIGURES.append(text)
-    print(text)
-
-
-def pytest_terminal_summary(terminalreporter):
-    for text in FIGURES:
-        terminalreporter.write_line(f"security: {text}")
-
-
-world = permissions_conftest.world  # the matrix's world, as a fixture of these tests too
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,14 +86,6 @@ def settings_probe(expressions: dict[str, str], **env: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def bearer(user, scope: str = "write") -> APIClient:
-    """An API client carrying a fresh token of `user`."""
-    _, raw = token_create(user=user, name=f"security {scope}", scope=scope, expires_in_days=1)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return client
-
-
 @pytest.fixture
 def nobody(db):
     """Signed in, but with no membership, no exchange and no platform role: no grant at all."""
@@ -161,7 +135,7 @@ def two_worlds(security_world):
     Membership.objects.get_or_create(
         user=dan, institute=w.institute_b, defaults={"role": Role.EVALUATOR}
     )
-    project = EvaluationProjectFactory(
+    project = ProjectFactory(
         slug="foreign", title=f"{FOREIGN} joint study", description=f"{FOREIGN} description"
     )
     ParticipationFactory(project=project, institute=w.institute_c, role=Participation.Role.LEAD)

@@ -24,7 +24,7 @@ from evaluations.models import (
 from exchanges.models import CalendarFeed, Exchange
 from institutes.models import ApiToken, AuditEvent, Membership, User
 from tests.exchanges.factories import CalendarFeedFactory
-from tests.security.conftest import figure
+from tests.figures import figure
 
 
 @pytest.fixture

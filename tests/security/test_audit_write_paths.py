@@ -6,7 +6,7 @@ table of Concord's apps, and who/where from the request, the task or the command
    a worker, a management command, raw SQL. Each leaves its event with the right actor.
 2. Every model: an insert, an update of one column and a delete of one row of every audited
    table are recorded (sample rows, written by COPY, are recorded once per run by ingestion:
-   tests/evaluations/imports/test_api_import.py).
+   tests/evaluations/ingestion/test_api_import.py).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from evaluations.models import Domain, Finding, SampleReview
 from institutes import audit
 from institutes.models import AuditEvent, Institute
 from institutes.services import token_create
-from tests.security.conftest import figure
+from tests.figures import figure
 
 
 def last(**filters) -> AuditEvent:
@@ -141,7 +141,7 @@ def audited_models() -> list[type[models.Model]]:
             if m._meta.app_label in audit.AUDITED_APPS
             and m._meta.managed
             and not m._meta.proxy
-            and m._meta.db_table not in audit.BULK_TABLES
+            and m._meta.label not in audit.BULK_MODELS
             and m is not AuditEvent
         ),
         key=lambda m: m._meta.db_table,

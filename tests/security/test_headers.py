@@ -12,8 +12,9 @@ import sys
 import pytest
 from django.urls import reverse
 
-from tests.conftest import PASSWORD
-from tests.security.conftest import ROOT, figure, production_env, settings_probe
+from tests.factories import PASSWORD
+from tests.figures import figure
+from tests.security.conftest import ROOT, production_env, settings_probe
 
 PAGES = ["/accounts/login/", "/", "/projects/", "/api/docs/", "/admin/login/"]
 

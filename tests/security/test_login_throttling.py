@@ -14,8 +14,9 @@ from django.urls import reverse
 
 from institutes.models import AuditEvent
 from institutes.network import client_ip
-from tests.conftest import PASSWORD
-from tests.security.conftest import figure, settings_probe
+from tests.factories import PASSWORD
+from tests.figures import figure
+from tests.security.conftest import settings_probe
 
 PROXY = "10.0.0.1"  # our nginx, as gunicorn sees it
 LIMIT = 5

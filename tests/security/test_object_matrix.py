@@ -44,14 +44,13 @@ from evaluations.models import (
 )
 from exchanges.models import Exchange
 from institutes.services import token_create, token_revoke
-from tests.evaluations.factories_results import add_samples
-from tests.permissions.api_registry import API_REGISTRY, load_api_entries
-from tests.permissions.registry import LOGIN, REGISTRY
-from tests.permissions.routes import load_entries
-from tests.security.conftest import FOREIGN, bearer, figure
+from tests.api_clients import bearer
+from tests.evaluations.factories import add_samples
+from tests.figures import figure
+from tests.permissions.registry import API_REGISTRY, LOGIN, REGISTRY, load_entries
+from tests.security.conftest import FOREIGN
 
 load_entries()
-load_api_entries()
 EMBARGOED = "EMBARGOED"
 A_SIDE = ("viewer", "evaluator", "lead", "partner")
 
@@ -155,18 +154,18 @@ def foreign_object_requests(w) -> list[str]:
         f"/api/v1/guidelines/{f['guideline'].code}/",
         f"/api/v1/guidelines/{f['guideline'].code}/versions/",
         f"/api/v1/exchanges/{f['exchange'].pk}/",
-        reverse("evaluations:project_detail", kwargs={"slug": slug}),
-        reverse("results:project_results", kwargs={"slug": slug}),
-        reverse("results:project_runs", kwargs={"slug": slug}),
-        reverse("results:results_csv", kwargs={"slug": slug}),
-        reverse("results:results_json", kwargs={"slug": slug}),
-        reverse("results:run_detail", kwargs={"run_id": run}),
-        reverse("results:run_samples_csv", kwargs={"run_id": run}),
-        reverse("results:run_samples_json", kwargs={"run_id": run}),
-        reverse("results:sample_detail", kwargs={"run_id": run, "sample_pk": sample}),
-        reverse("results:job_detail", kwargs={"job_id": f["job"].pk}),
-        reverse("results:run_compare") + f"?a={run}&b={w.rw.run_a.pk}",
-        reverse("evaluations:guideline_detail", kwargs={"code": f["guideline"].code}),
+        reverse("projects:detail", kwargs={"slug": slug}),
+        reverse("projects:results", kwargs={"slug": slug}),
+        reverse("projects:runs", kwargs={"slug": slug}),
+        reverse("projects:results_csv", kwargs={"slug": slug}),
+        reverse("projects:results_json", kwargs={"slug": slug}),
+        reverse("runs:detail", kwargs={"run_id": run}),
+        reverse("runs:samples_csv", kwargs={"run_id": run}),
+        reverse("runs:samples_json", kwargs={"run_id": run}),
+        reverse("runs:sample_detail", kwargs={"run_id": run, "sample_pk": sample}),
+        reverse("jobs:detail", kwargs={"job_id": f["job"].pk}),
+        reverse("runs:compare") + f"?a={run}&b={w.rw.run_a.pk}",
+        reverse("guidelines:detail", kwargs={"code": f["guideline"].code}),
         reverse("exchanges:detail", kwargs={"pk": f["exchange"].pk}),
         reverse("project_audit", kwargs={"slug": slug}),
     ]

@@ -36,10 +36,22 @@ from evaluations.markdown import (
     render_markdown,
 )
 from evaluations.results import exports
+from tests.figures import summary
 from tests.properties import bounded
-from tests.security.conftest import figure
 
 COUNTS: dict[str, int] = {}
+
+
+@summary
+def _inputs_tried() -> str | None:
+    """The figure, after the run: how many inputs each property was given."""
+    if not COUNTS:
+        return None
+    return (
+        "parser properties: "
+        + ", ".join(f"{name} {count} inputs" for name, count in COUNTS.items())
+        + ", 0 exceptions, 0 formulas in CSV cells, 0 invalid JSON"
+    )
 
 
 def counted(name: str) -> None:
@@ -250,14 +262,14 @@ stored_text = st.text(
 
 @pytest.fixture
 def stored_run(db):
-    from tests.evaluations.jobs.factories import RunFactory
+    from tests.evaluations.factories import RunFactory
 
     return RunFactory()
 
 
 def test_a_runs_sample_exports_hold_any_stored_text(stored_run):
     from evaluations.models import SampleResult
-    from tests.evaluations.jobs.factories import SampleResultFactory
+    from tests.evaluations.factories import SampleResultFactory
 
     @bounded(25)
     @given(
@@ -295,12 +307,3 @@ def test_a_runs_sample_exports_hold_any_stored_text(stored_run):
         counted("run exports")
 
     check()
-
-
-def test_zz_report():
-    """The figure (runs last in this module)."""
-    figure(
-        "parser properties: "
-        + ", ".join(f"{name} {count} inputs" for name, count in COUNTS.items())
-        + ", 0 exceptions, 0 formulas in CSV cells, 0 invalid JSON"
-    )

@@ -24,8 +24,9 @@ from rest_framework.test import APIClient
 
 from config.api.permissions import DenyAll
 from config.api_urls import router
-from tests.security.conftest import bearer, figure
-from tests.security.routes import Route, admin_models, all_routes, route_url
+from tests.api_clients import bearer
+from tests.figures import figure
+from tests.permissions.routes import Route, admin_models, all_routes, route_url
 
 # Answered to anyone, signed in or not.
 PUBLIC = {

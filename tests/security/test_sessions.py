@@ -11,17 +11,19 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
+from evaluations.models import Participation
 from institutes import sessions
 from institutes.models import AuditEvent, Membership, Role, User
-from tests.conftest import PASSWORD
+from tests.api_clients import bearer
 from tests.evaluations.factories import ParticipationFactory, ProjectFactory
-from tests.security.conftest import bearer, figure
+from tests.factories import PASSWORD
+from tests.figures import figure
 
 
 @pytest.fixture
 def project(institute_a):
     project = ProjectFactory(slug="sessions-project")
-    ParticipationFactory(project=project, institute=institute_a)
+    ParticipationFactory(project=project, institute=institute_a, role=Participation.Role.LEAD)
     return project
 
 

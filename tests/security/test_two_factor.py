@@ -18,8 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from institutes import two_factor
 from institutes.models import AuditEvent
-from tests.conftest import PASSWORD
-from tests.security.conftest import bearer, settings_probe
+from tests.api_clients import bearer
+from tests.factories import PASSWORD
+from tests.security.conftest import settings_probe
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,96 @@
+"""A project's results: the matrix of tasks by systems (with charts), its CSV/JSON export, the
+list of its runs, and the replications of a task across institutes.
+
+The project is resolved first (404 for outsiders); where `access.can_see_results` is false (an
+embargo, for a non-participant) the pages show a notice instead of results and the export is a
+404. Figures come from `evaluations.results`."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from evaluations.forms import results as result_forms
+from evaluations.results import comparisons, exports, scores
+from evaluations.results.matrix import build_matrix
+from evaluations.selectors import runs as run_selectors
+from evaluations.views._helpers import project_view
+from institutes import access, audit
+
+RUNS_PER_PAGE = 50
+
+
+def _embargo_notice(request, project, page_title: str):
+    return render(
+        request,
+        "evaluations/results/embargoed.html",
+        {"project": project, "page_title": page_title},
+    )
+
+
+def _institute_filter(request, project):
+    """The institute filter's form and the institute chosen in it (None for all)."""
+    institutes = run_selectors.result_institutes(project)
+    form = result_forms.InstituteFilterForm(request.GET or None, institutes=institutes)
+    code = form.data.get("institute") if form.is_bound and form.is_valid() else ""
+    return form, next((i for i in institutes if i.code == code), None)
+
+
+@project_view()
+def project_results(request, project):
+    if not access.can_see_results(request.user, project):
+        return _embargo_notice(request, project, "Results")
+    form, chosen = _institute_filter(request, project)
+    matrix = build_matrix(project, institute=chosen)
+    context = {
+        "project": project,
+        "matrix": matrix,
+        "charts": matrix.charts(),
+        "filter_form": form,
+        "institute_code": chosen.code if chosen else None,
+        "can_act": access.can_act(request.user, project),
+    }
+    return render(request, "evaluations/results/project_results.html", context)
+
+
+@project_view()
+def project_results_export(request, project, fmt: str):
+    if not access.can_see_results(request.user, project):
+        raise Http404("No results to export.")
+    _form, chosen = _institute_filter(request, project)
+    matrix = build_matrix(project, institute=chosen)
+    audit.record_export(request, project_id=project.pk, what="results", fmt=fmt)
+    return exports.matrix_csv(matrix) if fmt == "csv" else exports.matrix_json(matrix)
+
+
+@project_view()
+def project_runs(request, project):
+    if not access.can_see_results(request.user, project):
+        return _embargo_notice(request, project, "Runs")
+    form = result_forms.RunFilterForm(request.GET or None, project=project)
+    runs = run_selectors.project_runs(project, form.filters())
+    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    summaries = scores.run_score_summaries(list(page.object_list))
+    rows = [{"run": r, "estimate": summaries.get(r.pk)} for r in page.object_list]
+    return render(
+        request,
+        "evaluations/results/project_runs.html",
+        {"project": project, "form": form, "page": page, "rows": rows},
+    )
+
+
+@project_view()
+def project_replications(request, project):
+    if not access.can_see_results(request.user, project):
+        return _embargo_notice(request, project, "Replications")
+    replications = comparisons.replications_for_project(project, request.user)
+    return render(
+        request,
+        "evaluations/results/replications.html",
+        {
+            "project": project,
+            "replications": replications,
+            "significant_count": sum(1 for r in replications if r.significant),
+        },
+    )

@@ -1,0 +1,66 @@
+"""A run's page (its scores with their intervals, deviations, reviews and a filtered list of its
+samples), its Inspect log, and its samples exported as CSV or JSON.
+
+Runs are reached through `selectors.runs.run_for`, which only returns results the user may read
+(a user outside the project, or a non-participant during an embargo, gets a 404). Figures come
+from `evaluations.results`; nothing here computes an interval."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+
+from evaluations.forms import results as result_forms
+from evaluations.results import comparisons, exports, scores, transcripts
+from evaluations.selectors import runs as run_selectors
+from institutes import audit
+
+SAMPLES_PER_PAGE = 50
+
+
+@login_required
+def run_detail(request, run_id: int):
+    run = run_selectors.run_for(request.user, run_id)
+    primary = scores.run_score_summaries([run]).get(run.pk)
+    filter_form = result_forms.SampleFilterForm(request.GET or None)
+    samples = run_selectors.run_sample_rows(run, filter_form.filters())
+    context = {
+        "run": run,
+        "project": run.project,
+        "job": getattr(run, "job", None),
+        "primary": primary,
+        "score_rows": scores.score_table(run, primary),
+        "deviations": run_selectors.run_deviations(run),
+        "review": comparisons.review_stats(run),
+        "filter_form": filter_form,
+        "page": Paginator(samples, SAMPLES_PER_PAGE).get_page(request.GET.get("page")),
+        "other_runs": run_selectors.other_runs(run),
+        "has_log": bool(run.log_file),
+    }
+    return render(request, "evaluations/results/run_detail.html", context)
+
+
+@login_required
+def run_log(request, run_id: int):
+    """The run's Inspect log, streamed from storage (same access as the run page)."""
+    run = run_selectors.run_for(request.user, run_id)
+    try:
+        handle = transcripts.open_log_file(run)
+    except FileNotFoundError as exc:
+        raise Http404("The log file of this run is not available.") from exc
+    audit.record_export(request, project_id=run.project_id, run=run.pk, what="log")
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=transcripts.log_download_name(run),
+        content_type="application/octet-stream",
+    )
+
+
+@login_required
+def run_samples_export(request, run_id: int, fmt: str):
+    run = run_selectors.run_for(request.user, run_id)
+    audit.record_export(request, project_id=run.project_id, run=run.pk, what="samples", fmt=fmt)
+    return exports.samples_csv(run) if fmt == "csv" else exports.samples_json(run)
