@@ -1,11 +1,13 @@
 """Read-only rules shared by services, views, the API, the admin and the runner: whether a job may
 run against a system now, who may review transcripts, where a guideline version's signatures stand,
-what an AI system's fields must satisfy. Nothing here writes.
+what an AI system's fields must satisfy, which adopted guideline versions were superseded.
+Nothing here writes.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -52,6 +54,40 @@ def approval_state(version: GuidelineVersion) -> list[tuple[Institute, Guideline
     """Each required institute with its signature, or None while it has not signed."""
     signed = {a.institute_id: a for a in version.approvals.all()}
     return [(inst, signed.get(inst.pk)) for inst in version.guideline.required_institutes.all()]
+
+
+@dataclass(frozen=True)
+class SupersededAdoption:
+    """The project follows `adopted`, which `current` (the guideline's approved version) replaced."""
+
+    adopted: GuidelineVersion
+    current: GuidelineVersion
+
+
+def superseded_adoptions(project: EvaluationProject) -> list[SupersededAdoption]:
+    """The guideline versions the project adopted that a newer approved version superseded, where
+    the project has not adopted the newer one: what its page and job queue form warn about."""
+    adopted = list(
+        GuidelineVersion.objects.filter(adoptions__project=project).select_related("guideline")
+    )
+    newest_adopted: dict[int, GuidelineVersion] = {}
+    for version in adopted:
+        known = newest_adopted.get(version.guideline_id)
+        if known is None or version.number > known.number:
+            newest_adopted[version.guideline_id] = version
+    current = {
+        v.guideline_id: v
+        for v in GuidelineVersion.objects.filter(
+            guideline_id__in=newest_adopted, status=GuidelineVersion.Status.APPROVED
+        ).select_related("guideline")
+    }
+    return [
+        SupersededAdoption(adopted=version, current=current[guideline_id])
+        for guideline_id, version in sorted(
+            newest_adopted.items(), key=lambda item: item[1].guideline.code
+        )
+        if guideline_id in current and current[guideline_id].number > version.number
+    ]
 
 
 def can_review(user, project) -> bool:

@@ -6,4 +6,7 @@ class InstitutesConfig(AppConfig):
     verbose_name = "Institutes and people"
 
     def ready(self) -> None:
-        from institutes import signals  # noqa: F401  (connects the audit hooks)
+        from institutes import (
+            audit_sqlite,  # noqa: F401  (the audit triggers on SQLite)
+            signals,  # noqa: F401  (connects the audit hooks)
+        )

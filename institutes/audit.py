@@ -9,7 +9,8 @@ with the number of rows instead. Who and from where reach the triggers through s
 
 - in web requests, `AuditMiddleware` sets them just before each write statement of the request
   (read-only requests pay nothing), from the signed-in user or the API token;
-- in Celery workers, a task_prerun signal marks the worker and the task;
+- in Celery workers, a task_prerun signal marks the worker and the task; the runner ingests a
+  job's log `acting_as` the person who queued the job, with the source "job N";
 - management commands and migrations are recorded as `system`.
 
 Security events are written with `record()`: logins, failed logins and lockouts (signals.py),
@@ -21,10 +22,13 @@ one event per request). Within a request, `record()` takes who and from where fr
 being served.
 
 The triggers are installed by a migration (`institutes/migrations/0004_audit_triggers.py`, with
-`install_triggers` below), on PostgreSQL only: the one-command demo runs on SQLite, which has no
-triggers, and keeps no trail of changes. A migration that adds a model adds its trigger the same
-way: `migrations.RunPython(audit.install_triggers, audit.install_triggers)` after the model's
-operations (idempotent; tests/institutes/test_audit.py fails on a table without one).
+`install_triggers` below). A migration that adds a model adds its trigger the same way:
+`migrations.RunPython(audit.install_triggers, audit.install_triggers)` after the model's
+operations (idempotent; tests/institutes/test_audit.py fails on a table without one). The
+one-command demo runs on SQLite, which has triggers too but no session settings: there
+`institutes.audit_sqlite` installs equivalent triggers (after every `migrate`, since SQLite
+rebuilds a table to alter it) that read who is writing from this module's context through a
+function registered on each connection, so the demo records the same events.
 """
 
 from __future__ import annotations
@@ -178,8 +182,13 @@ def trigger_sql(apps, quote) -> list[str]:
 
 
 def install_triggers(apps, schema_editor) -> None:
-    """(Re)create the audit triggers (a migration's RunPython; idempotent). PostgreSQL only."""
+    """(Re)create the audit triggers (a migration's RunPython; idempotent)."""
     conn = schema_editor.connection
+    if conn.vendor == "sqlite":
+        from institutes import audit_sqlite
+
+        audit_sqlite.install(apps, schema_editor)
+        return
     if conn.vendor != "postgresql":
         return
     for statement in trigger_sql(apps, conn.ops.quote_name):
@@ -189,6 +198,11 @@ def install_triggers(apps, schema_editor) -> None:
 def remove_triggers(apps, schema_editor) -> None:
     """Undo `install_triggers` (the migration's reverse)."""
     conn = schema_editor.connection
+    if conn.vendor == "sqlite":
+        from institutes import audit_sqlite
+
+        audit_sqlite.remove(apps, schema_editor)
+        return
     if conn.vendor != "postgresql":
         return
     quote = conn.ops.quote_name
@@ -202,8 +216,23 @@ def _set_sql(values: dict) -> tuple[str, list]:
     return f"SELECT {parts}", [str(values.get(key) or "") for key in SETTINGS]
 
 
+# Who is writing, as last set by `set_context` in this thread (or task): read by `record()` outside
+# requests, and by the SQLite triggers (which have no session settings) through `current_setting`.
+_context: ContextVar[dict | None] = ContextVar("concord_audit_context", default=None)
+
+
+def current_context() -> dict:
+    return dict(_context.get() or {})
+
+
+def current_setting(key: str) -> str:
+    """One value of the context, as the PostgreSQL triggers read `concord.<key>` ('' if unset)."""
+    return str((_context.get() or {}).get(key) or "")
+
+
 def set_context(*, using: str = "default", **values) -> None:
     """Mark this connection's session: later writes are recorded as made by this actor."""
+    _context.set({k: v for k, v in values.items() if k in SETTINGS and v not in (None, "")})
     conn = connections[using]
     if conn.vendor != "postgresql":
         return
@@ -218,12 +247,14 @@ def clear_context(using: str = "default") -> None:
 
 @contextmanager
 def acting_as(**values):
-    """Record the writes inside the block as made by the given actor (commands, workers, tests)."""
+    """Record the writes inside the block as made by the given actor (commands, workers, tests);
+    the context from before the block (a worker's, say) is restored after it."""
+    before = current_context()
     set_context(**values)
     try:
         yield
     finally:
-        clear_context()
+        set_context(**before)
 
 
 # The request being served in this thread (or task), for events recorded below it.
@@ -263,8 +294,12 @@ class _WriteMarker:
     def __call__(self, execute, sql, params, many, context):
         head = sql.lstrip()[:6].upper()
         if head.startswith(_WRITES) and "institutes_auditevent" not in sql[:80]:
-            marker_sql, marker_params = _set_sql(request_actor(self.request))
-            context["cursor"].execute(marker_sql, marker_params)
+            actor = request_actor(self.request)
+            if context["connection"].vendor == "postgresql":
+                marker_sql, marker_params = _set_sql(actor)
+                context["cursor"].execute(marker_sql, marker_params)
+            else:  # SQLite's triggers read the context through a registered function
+                _context.set(actor)
             self.applied = True
         return execute(sql, params, many, context)
 
@@ -311,9 +346,14 @@ class AuditMiddleware:
         return response
 
     def _serve(self, request):
-        if connection.vendor != "postgresql":
-            return self.get_response(request)
         marker = _WriteMarker(request)
+        if connection.vendor != "postgresql":
+            token = _context.set(None)
+            try:
+                with connection.execute_wrapper(marker):
+                    return self.get_response(request)
+            finally:
+                _context.reset(token)
         with connection.execute_wrapper(marker):
             response = self.get_response(request)
         if marker.applied:
@@ -343,7 +383,11 @@ def record(
     from institutes.models import AuditEvent
 
     request = request if request is not None else current_request()
-    values = request_actor(request) if request is not None else {"actor_kind": "system"}
+    if request is not None:
+        values = request_actor(request)
+    else:  # a worker or command: who it acts for, when it said so (`acting_as`)
+        values = current_context()
+        values.setdefault("actor_kind", "system")
     if user is not None and getattr(user, "pk", None) is not None:
         values["actor_id"] = user.pk
         if values.get("actor_kind") in (None, "anonymous", "system"):

@@ -42,7 +42,19 @@ def project_audit_events(user, project, *, action: str = "") -> QuerySet[AuditEv
     """A project's trail, newest first: every recorded change of a row that names the project
     and its security events (exports, embargoed reads, denied access...). Results' events only
     for those who may see the project's results."""
-    qs = AuditEvent.objects.filter(project_id=project.pk).select_related("actor")
+    from evaluations.models import GuidelineApproval, GuidelineVersion, ProjectGuideline
+
+    # The history of the guideline versions the project adopted (drafted, signed, approved)
+    # belongs to its trail too, though those rows name no project.
+    adopted = list(
+        ProjectGuideline.objects.filter(project=project).values_list("version_id", flat=True)
+    )
+    in_project = Q(project_id=project.pk)
+    if adopted:
+        in_project |= Q(
+            table=GuidelineVersion._meta.db_table, object_id__in=[str(v) for v in adopted]
+        ) | Q(table=GuidelineApproval._meta.db_table, changes__version_id__in=adopted)
+    qs = AuditEvent.objects.filter(in_project).select_related("actor")
     if not access.can_see_results(user, project):
         qs = qs.exclude(table__in=RESULT_TABLES)
     if action:

@@ -74,6 +74,25 @@ class ProjectScopedAdmin(PlatformAdmin):
         return allowed and (obj is None or self._may_write(request, obj))
 
 
+class KeepsEvidenceAdmin(admin.ModelAdmin):
+    """Rows that are evidence (`evaluations.models.evidence`) are not deleted here either: no
+    delete button or page for a kept row (`is_kept`), and no bulk delete action, whose selection
+    could hold kept rows. Projects are withdrawn or closed instead."""
+
+    def is_kept(self, obj) -> bool:
+        return True
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self.is_kept(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
 class ReadOnlyInline(admin.TabularInline):
     """Rows shown for reference; they change on the project or guideline page, where the
     services' rules apply."""

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from evaluations.admin._common import (
+    KeepsEvidenceAdmin,
     PlatformAdmin,
     ProjectScopedAdmin,
     ReadOnlyInline,
@@ -184,9 +185,8 @@ RUN_FIELDS: tuple[str, ...] = (
 
 
 @admin.register(EvaluationRun)
-class EvaluationRunAdmin(ProjectScopedAdmin):
-    """Runs are ingested logs: read-only (a wrong upload may be deleted by who manages the
-    project)."""
+class EvaluationRunAdmin(KeepsEvidenceAdmin, ProjectScopedAdmin):
+    """Runs are ingested logs: read-only, and kept (never deleted)."""
 
     results = True
     list_display = [

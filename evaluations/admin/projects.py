@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from evaluations import rules
 from evaluations.admin._common import (
+    KeepsEvidenceAdmin,
     PlatformAdmin,
     ProjectScopedAdmin,
     ReadOnlyInline,
@@ -98,7 +99,9 @@ class ProjectAdminForm(ServiceForm):
 
 
 @admin.register(EvaluationProject)
-class EvaluationProjectAdmin(ServiceAdminMixin, ProjectScopedAdmin):
+class EvaluationProjectAdmin(KeepsEvidenceAdmin, ServiceAdminMixin, ProjectScopedAdmin):
+    """A project with runs or findings is kept: withdraw or close it (the actions) instead."""
+
     form = ProjectAdminForm
     project_field = ""
     list_display = [
@@ -154,6 +157,9 @@ class EvaluationProjectAdmin(ServiceAdminMixin, ProjectScopedAdmin):
     @admin.display(description="Systems", ordering="_systems")
     def system_count(self, obj):
         return obj._systems
+
+    def is_kept(self, obj) -> bool:
+        return obj.runs.exists() or obj.findings.exists()
 
     def view_on_site(self, obj):
         return reverse("projects:detail", kwargs={"slug": obj.slug})
@@ -270,7 +276,7 @@ class FindingAdminForm(ServiceForm):
 
 
 @admin.register(Finding)
-class FindingAdmin(ServiceAdminMixin, ProjectScopedAdmin):
+class FindingAdmin(KeepsEvidenceAdmin, ServiceAdminMixin, ProjectScopedAdmin):
     form = FindingAdminForm
     results = True
     write_needs = "act"
@@ -295,6 +301,9 @@ class FindingAdmin(ServiceAdminMixin, ProjectScopedAdmin):
 
     def has_add_permission(self, request):
         return False  # findings are recorded on the project page, by its evaluators and leads
+
+    def is_kept(self, obj) -> bool:
+        return obj.status == Finding.Status.PUBLISHED
 
     def view_on_site(self, obj):
         return reverse("projects:detail", kwargs={"slug": obj.project.slug}) + "#findings"

@@ -2,7 +2,9 @@
 
 The body is multipart: `file` (an Inspect `.eval` or `.json` log, lm-evaluation-harness results
 `results_*.json` or a `.zip` of its output folder), `project` (slug), `institute` (code), and
-optionally `task` (slug), `system` (id), `guideline_version` (id) and `notes`.
+optionally `task` (slug), `system` (id), `guideline_version` (id) and `notes`. An explicit `task` or
+`system` only chooses among what matches the log's task name / model: one that contradicts it is a
+400 naming both, unless `override_mismatch` is true with an `override_reason` (kept on the run).
 
 The upload streams to a temporary file on disk (`evaluations.uploads`): a Content-Length over
 CONCORD_MAX_UPLOAD_BYTES is refused before the body is read, and a body that passes it while
@@ -41,7 +43,7 @@ from evaluations.models import (
     GuidelineVersion,
     RunScore,
 )
-from evaluations.services.imports import run_import
+from evaluations.services.imports import import_message, run_import
 from institutes import access
 from institutes.models import Institute
 
@@ -92,6 +94,35 @@ class RunImportSerializer(serializers.Serializer):
         help_text="Id of the adopted guideline version the evaluation followed.",
     )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    override_mismatch = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Confirm a `task` or `system` that contradicts the log's own task name or model "
+        "(refused otherwise); needs `override_reason`.",
+    )
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2_000,
+        help_text="Why the run is filed under a task or system its log contradicts: kept on the "
+        "run, with the uploader, and shown on its page and in the API.",
+    )
+
+
+class RunImportResultSerializer(RunDetailSerializer):
+    """The run, and what the import did in words."""
+
+    message = serializers.SerializerMethodField(
+        help_text='"Imported run N: K samples." or "This log was already imported as run N; '
+        'nothing was added."'
+    )
+
+    class Meta(RunDetailSerializer.Meta):
+        fields = [*RunDetailSerializer.Meta.fields, "message"]
+        read_only_fields = fields
+
+    def get_message(self, obj: EvaluationRun) -> str:
+        return self.context["message"]
 
 
 def _file_error(exc: Exception) -> ValidationError:
@@ -124,13 +155,15 @@ class RunImportViewSet(viewsets.GenericViewSet):
             "was imported before; 400 when the file is not a readable log, breaks a safety limit "
             "(ZIP bomb, path traversal, nesting), is incomplete (status `started`), or when its "
             "task or model matches nothing in Concord (the message names it: register it, or "
-            "give `task` / `system`); 403 without the evaluator role at the institute; 413 over "
+            "give `task` / `system`), or when a `task` / `system` given contradicts the log's "
+            "own task name or model (the message names both; `override_mismatch` with an "
+            "`override_reason` files it anyway, and the run says so); 403 without the evaluator role at the institute; 413 over "
             "the upload limit. Logs with status `error` or `cancelled` are imported, marked so."
         ),
         request={"multipart/form-data": RunImportSerializer},
         responses={
-            201: RunDetailSerializer,
-            200: RunDetailSerializer,
+            201: RunImportResultSerializer,
+            200: RunImportResultSerializer,
             413: TOO_LARGE,
             415: NOT_MULTIPART,
         },
@@ -151,6 +184,8 @@ class RunImportViewSet(viewsets.GenericViewSet):
                 system=data.get("system"),
                 guideline_version=data.get("guideline_version"),
                 notes=data.get("notes", ""),
+                override_mismatch=data.get("override_mismatch", False),
+                override_reason=data.get("override_reason", ""),
                 disposable=True,  # the upload's temporary file
             )
         except (LogReadError, LogRejected) as exc:
@@ -161,7 +196,9 @@ class RunImportViewSet(viewsets.GenericViewSet):
             raise PermissionDenied(
                 "This log was imported before; the project's results are under embargo."
             )
-        body = RunDetailSerializer(_fresh(result.run)).data
+        body = RunImportResultSerializer(
+            _fresh(result.run), context={"message": import_message(result)}
+        ).data
         return Response(body, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
@@ -169,7 +206,7 @@ def _fresh(run: EvaluationRun) -> EvaluationRun:
     """The run as the runs API shows it (scores in order, the job if any)."""
     return (
         EvaluationRun.objects.select_related(
-            "project", "task", "system", "institute", "job", "uploaded_by"
+            "project", "task", "system", "institute", "job", "uploaded_by", "override_by"
         )
         .prefetch_related(Prefetch("scores", RunScore.objects.order_by("scorer", "metric")))
         .get(pk=run.pk)

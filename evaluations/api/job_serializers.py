@@ -139,7 +139,12 @@ class ScoreSerializer(serializers.Serializer):
     scorer = serializers.CharField(source="score.scorer", read_only=True)
     metric = serializers.CharField(source="score.metric", read_only=True)
     value = serializers.FloatField(source="score.value", read_only=True, allow_null=True)
-    stderr = serializers.FloatField(source="score.stderr", read_only=True, allow_null=True)
+    stderr = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Standard error: the metric's own, or the `stderr` its scorer reports next to it "
+        "(never a row of its own).",
+    )
     ci95 = serializers.ListField(
         source="ci",
         child=serializers.FloatField(),
@@ -153,11 +158,16 @@ class ScoreSerializer(serializers.Serializer):
     ci_method = serializers.CharField(
         source="method",
         read_only=True,
-        help_text="How ci95 was built: `wilson`, `t` (clustered by sample), `t (reported SE)`, "
+        help_text="How ci95 was built: `wilson` (0/1 scores, one epoch), `wilson (effective n)` "
+        "(other scores in [0, 1]: several epochs clustered by sample, or fractional), `t` "
+        "(unbounded scores, clustered by sample), `wilson (reported SE)`, `t (reported SE)`, "
         "or empty.",
     )
     scored_samples = serializers.IntegerField(
-        source="score.scored_samples", read_only=True, allow_null=True
+        source="n",
+        read_only=True,
+        allow_null=True,
+        help_text="Samples the figure is computed on: a subgroup's own for grouped metrics.",
     )
 
 
@@ -188,8 +198,14 @@ class RunSerializer(serializers.ModelSerializer):
         "samples."
     )
     primary_ci_method = serializers.SerializerMethodField(
-        help_text="How primary_ci95 was built: `wilson` (0/1 scores, one epoch) or `t` (clustered "
-        "by sample); empty without an interval."
+        help_text="How primary_ci95 was built: `wilson` (0/1 scores, one epoch), `wilson "
+        "(effective n)` (other scores in [0, 1]: Wilson at the effective sample size of the "
+        "standard error clustered by sample) or `t` (unbounded scores, clustered by sample); "
+        "empty without an interval."
+    )
+    pinned = serializers.SerializerMethodField(
+        help_text="A lead pinned this run as its cell's headline (results matrix, charts and "
+        "exports show it instead of the latest complete run)."
     )
 
     class Meta:
@@ -210,6 +226,9 @@ class RunSerializer(serializers.ModelSerializer):
             "started_at",
             "completed_at",
             "sample_count",
+            "dataset_samples",
+            "complete",
+            "pinned",
             "epochs",
             "input_tokens",
             "output_tokens",
@@ -260,23 +279,63 @@ class RunSerializer(serializers.ModelSerializer):
     def get_primary_ci_method(self, obj: EvaluationRun) -> str:
         return run_scores.interval(self.estimate(obj))[1]
 
+    def get_pinned(self, obj: EvaluationRun) -> bool:
+        if hasattr(obj, "is_pinned"):  # annotated by results.representative.with_pinned
+            return bool(obj.is_pinned)
+        return obj.pins.exists()
+
+
+class ImportOverrideSerializer(serializers.ModelSerializer):
+    """An import filed under a task or system that its log contradicts, confirmed by the uploader."""
+
+    notice = serializers.CharField(source="override_notice", read_only=True)
+    task = serializers.BooleanField(source="override_task", read_only=True)
+    system = serializers.BooleanField(source="override_system", read_only=True)
+    reason = serializers.CharField(source="override_reason", read_only=True)
+    by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        source="override_by", slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = EvaluationRun
+        fields = ["notice", "task", "system", "reason", "by"]
+        read_only_fields = fields
+
 
 class RunDetailSerializer(RunSerializer):
     scores = serializers.SerializerMethodField(
         help_text="Every scorer and metric, as the run page lists them."
+    )
+    import_override = serializers.SerializerMethodField(
+        help_text="Null, or how an import was filed under a task or system its log contradicts "
+        "(`notice` says it in words, with who and why)."
     )
     uploaded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta(RunSerializer.Meta):
-        fields = [*RunSerializer.Meta.fields, "scores", "log_file", "notes", "error", "uploaded_by"]
+        fields = [
+            *RunSerializer.Meta.fields,
+            "scores",
+            "log_file",
+            "notes",
+            "error",
+            "uploaded_by",
+            "import_override",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(ScoreSerializer(many=True))
     def get_scores(self, obj: EvaluationRun) -> list[dict]:
         rows = run_scores.score_table(obj, self.estimate(obj))
         return [ScoreSerializer(row).data for row in rows]
+
+    @extend_schema_field(ImportOverrideSerializer(allow_null=True))
+    def get_import_override(self, obj: EvaluationRun) -> dict | None:
+        if not (obj.override_task or obj.override_system):
+            return None
+        return ImportOverrideSerializer(obj).data
 
 
 class SampleSerializer(serializers.ModelSerializer):

@@ -17,6 +17,7 @@ from config.api.permissions import SIGNED_IN
 from evaluations.api.job_filters import RunFilter, SampleFilter
 from evaluations.api.job_serializers import RunDetailSerializer, RunSerializer, SampleSerializer
 from evaluations.models import SampleResult
+from evaluations.results import representative
 from evaluations.selectors.runs import run_for, run_samples, runs_for, visible_run_pk, with_job_id
 
 RUN_ID = OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Run id.")
@@ -46,7 +47,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     search_fields = ["inspect_eval_id", "inspect_task", "inspect_model"]
 
     def get_queryset(self):
-        return with_job_id(runs_for(self.request.user))
+        return representative.with_pinned(with_job_id(runs_for(self.request.user)))
 
     def get_object(self):
         return run_for(self.request.user, self.kwargs["pk"])

@@ -52,6 +52,18 @@ class RunImportForm(forms.Form):
     notes = forms.CharField(
         required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    override_mismatch = forms.BooleanField(
+        required=False,
+        label="File it under my choice even though the log says otherwise",
+        help_text="A task or system that contradicts the log's own task name or model is refused "
+        "unless you confirm it here, with a reason. The run page then says so.",
+    )
+    override_reason = forms.CharField(
+        required=False,
+        max_length=2_000,
+        label="Reason for the override",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, user, project: EvaluationProject, **kwargs):
         super().__init__(*args, **kwargs)

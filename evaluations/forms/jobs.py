@@ -13,6 +13,7 @@ from evaluations.models import (
     EvaluationTask,
     GuidelineVersion,
 )
+from evaluations.rules import superseded_adoptions
 from evaluations.selectors import projects as project_selectors
 from evaluations.selectors.jobs import tasks_for
 from evaluations.services.job_params import PARAMS
@@ -84,6 +85,9 @@ class JobQueueForm(forms.Form):
             .select_related("guideline")
             .order_by("guideline__code", "-number")
         )
+        # Shown above the form: a superseded version is still offered, but not silently.
+        self.superseded_guidelines = superseded_adoptions(project)
+        self.can_manage = access.can_manage(user, project)
 
     def params(self) -> dict:
         return {

@@ -271,6 +271,14 @@ class LmEvalReader(AbstractContextManager):
             return int(number) if number is not None else None
         return None
 
+    def _original(self, task: str) -> int | None:
+        """The task's dataset size before any `limit` (lm-eval's `n-samples.original`)."""
+        counts = (self._data.get("n-samples") or {}).get(task)
+        if isinstance(counts, dict):
+            number = _number(counts.get("original", counts.get("effective")))
+            return int(number) if number is not None else None
+        return None
+
     def _scores(self) -> list[dict[str, Any]]:
         scores = []
         counts = [self._effective(leaf) for leaf in self.leaves]
@@ -320,6 +328,7 @@ class LmEvalReader(AbstractContextManager):
         duration = _number(data.get("total_evaluation_time_seconds"))
         started = completed - timedelta(seconds=duration) if completed and duration else None
         counts = [self._effective(leaf) for leaf in self.leaves]
+        originals = [self._original(leaf) for leaf in self.leaves]
         spec = {
             "eval_id": self.eval_id,
             "run_id": self.eval_id,
@@ -328,7 +337,7 @@ class LmEvalReader(AbstractContextManager):
             "created": (completed or datetime.now(tz=UTC)).isoformat(),
             "dataset": {
                 "name": self.task_name,
-                "samples": sum(c for c in counts if c is not None),
+                "samples": sum(c for c in originals if c is not None),
             },
             "model": self.model,
             "config": {"epochs": 1},

@@ -145,3 +145,20 @@ def usage_totals(log: EvalLog) -> tuple[int, int, int]:
         outputs += item.output_tokens or 0
         totals += item.total_tokens or 0
     return inputs, outputs, totals
+
+
+def completeness(log: EvalLog, *, sample_ids: int, sample_rows: int) -> tuple[int | None, bool]:
+    """(dataset size, complete) of a run: complete when it covers every sample of its dataset at
+    every configured epoch. The header's dataset size counts the whole dataset, before a `limit`
+    or `sample_id` subset (lm-eval's `n-samples.original`); a log that stores no samples is
+    judged by the number its results say were run. Without a known dataset size, a run is
+    complete unless its config asked for a subset."""
+    spec = log.eval
+    dataset = spec.dataset.samples if spec.dataset is not None else None
+    epochs = spec.config.epochs or 1
+    if not dataset:
+        return None, spec.config.limit is None and not spec.config.sample_id
+    if sample_rows:
+        return dataset, sample_ids >= dataset and sample_rows >= dataset * epochs
+    run = (log.results.completed_samples or log.results.total_samples) if log.results else 0
+    return dataset, run >= dataset * epochs

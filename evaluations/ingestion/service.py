@@ -17,7 +17,10 @@ Used by the job runner, and by the upload API and `import_log`. Rules:
   still running, or its process was killed) is refused: it has no results to trust.
 - The log's task and model are mapped to an existing EvaluationTask and to a system of the project;
   when they cannot be (or are ambiguous), a ValidationError names what is missing. Look-alike tasks
-  or systems are never created.
+  or systems are never created. An explicit task or system of an import only chooses among the
+  candidates that match the log: one that contradicts the log's task name or model is refused,
+  naming both, unless the uploader confirms it with a reason (`override_reason`), which the run
+  keeps with the uploader's name.
 """
 
 from __future__ import annotations
@@ -65,15 +68,34 @@ class LogRejected(ValidationError):
     """A readable log that Concord will not ingest (incomplete, or for another project)."""
 
 
-def _mapped_task(eval_spec) -> EvaluationTask:
-    names = {n for n in (eval_spec.task, eval_spec.task_registry_name) if n}
+def _log_task_names(eval_spec) -> set[str]:
+    return {n for n in (eval_spec.task, eval_spec.task_registry_name) if n}
+
+
+def _task_candidates(eval_spec, *, chosen: bool = False):
+    """The EvaluationTasks that the log's task name stands for: its name or registry name as a
+    slug or as an Inspect reference. A task the uploader chose may also name it as lm-eval
+    does, `_` for the slug's `-` (the way the lm-eval reader picks a task by its hint)."""
+    names = _log_task_names(eval_spec)
     short = {n.rsplit("/", 1)[-1] for n in names}
     condition = Q(inspect_ref__in=names) | Q(slug__in=names)
+    if chosen:
+        condition |= Q(slug__in={n.replace("_", "-") for n in short})
     for name in short:
         condition |= Q(inspect_ref__endswith=f":{name}") | Q(inspect_ref__endswith=f"/{name}")
-    candidates = list(EvaluationTask.objects.filter(condition).order_by("pk")[:3])
+    return EvaluationTask.objects.filter(condition).order_by("pk")
+
+
+def _mapped_task(eval_spec, chosen: EvaluationTask | None) -> tuple[EvaluationTask, bool]:
+    """The run's task, and whether it contradicts the log. A chosen task only picks among the
+    tasks the log's task name stands for; one outside them contradicts the log (True)."""
+    if chosen is not None:
+        if not _log_task_names(eval_spec):
+            return chosen, False
+        return chosen, not _task_candidates(eval_spec, chosen=True).filter(pk=chosen.pk).exists()
+    candidates = list(_task_candidates(eval_spec)[:3])
     if len(candidates) == 1:
-        return candidates[0]
+        return candidates[0], False
     if not candidates:
         raise ValidationError(
             {
@@ -89,14 +111,20 @@ def _mapped_task(eval_spec) -> EvaluationTask:
     )
 
 
-def _mapped_system(eval_spec, project: EvaluationProject) -> AISystem:
+def _mapped_system(
+    eval_spec, project: EvaluationProject, chosen: AISystem | None
+) -> tuple[AISystem, bool]:
+    """The run's system, and whether it contradicts the log: a chosen system only picks among
+    the project's systems with the log's model."""
+    if chosen is not None:
+        return chosen, bool(eval_spec.model) and chosen.inspect_model != eval_spec.model
     candidates = list(
         AISystem.objects.filter(
             project_systems__project=project, inspect_model=eval_spec.model
         ).order_by("pk")[:3]
     )
     if len(candidates) == 1:
-        return candidates[0]
+        return candidates[0], False
     if not candidates:
         raise ValidationError(
             {
@@ -110,6 +138,32 @@ def _mapped_system(eval_spec, project: EvaluationProject) -> AISystem:
             f"'{eval_spec.model}': choose one."
         }
     )
+
+
+_CONFIRM = (
+    " Leave it empty to use the log's, or confirm the mismatch (override_mismatch, with a reason)."
+)
+
+
+def _check_mismatch(
+    eval_spec, *, task: EvaluationTask | None, system: AISystem | None, override_reason: str
+) -> None:
+    """A choice that contradicts the log is refused unless the uploader confirmed it with a
+    reason. `task`/`system` are the contradicting choices (None: no contradiction)."""
+    if override_reason.strip():
+        return
+    errors: dict[str, str] = {}
+    if task is not None:
+        errors["task"] = (
+            f"The log's task is '{eval_spec.task}'; you chose task '{task.slug}'." + _CONFIRM
+        )
+    if system is not None:
+        errors["system"] = (
+            f"The log's model is '{eval_spec.model}'; you chose system '{system}' "
+            f"(model '{system.inspect_model}')." + _CONFIRM
+        )
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_context(*, project, institute, system, uploaded_by) -> None:
@@ -147,9 +201,12 @@ def run_ingest_log(
     guideline_version: GuidelineVersion | None = None,
     notes: str = "",
     log_file: str | None = None,
+    override_reason: str = "",
 ) -> IngestResult:
     """Ingest one Inspect log (see the module docstring for the rules). `log_file` is what the run
-    records as its file (default: `path`, relative to CONCORD_LOG_DIR when inside it)."""
+    records as its file (default: `path`, relative to CONCORD_LOG_DIR when inside it).
+    `override_reason`: the uploader confirms a task or system that contradicts the log, and why;
+    the run records it, with the uploader."""
     path = Path(path)
     with open_log(path, task=task) as reader:
         header = reader.header()
@@ -163,8 +220,18 @@ def run_ingest_log(
         if existing is not None:
             return _existing(existing, project)
 
-        task = task or _mapped_task(spec)
-        system = system or _mapped_system(spec, project)
+        task, task_contradicts = _mapped_task(spec, task)
+        system, system_contradicts = _mapped_system(spec, project, system)
+        if source == EvaluationRun.Source.JOB:
+            # Concord ran the job's own task on its own system: nothing to contradict.
+            task_contradicts = system_contradicts = False
+        overridden = task_contradicts or system_contradicts
+        _check_mismatch(
+            spec,
+            task=task if task_contradicts else None,
+            system=system if system_contradicts else None,
+            override_reason=override_reason,
+        )
         _check_context(project=project, institute=institute, system=system, uploaded_by=uploaded_by)
 
         scorer, metric, value, stderr = rows.primary_score(header)
@@ -198,6 +265,10 @@ def run_ingest_log(
             notes=notes,
             error=rows.clean_text(header.error.message) if header.error else "",
             uploaded_by=uploaded_by,
+            override_task=task_contradicts,
+            override_system=system_contradicts,
+            override_reason=override_reason.strip() if overridden else "",
+            override_by=uploaded_by if overridden else None,
         )
         try:
             with transaction.atomic():
@@ -206,13 +277,18 @@ def run_ingest_log(
                 RunScore.objects.bulk_create(RunScore(run=run, **score) for score in score_rows)
                 distinct_ids, rows_written = _write_samples(run, reader.samples(), scorer)
                 run.sample_count = distinct_ids
+                run.dataset_samples, run.complete = rows.completeness(
+                    header, sample_ids=distinct_ids, sample_rows=rows_written
+                )
                 # The samples are final: their score statistics are computed once, here, so
                 # pages never aggregate the sample rows again (evaluations.results.scores).
                 run.score_moments = run_scores.moments_for_storage(
                     run,
                     {s["scorer"] for s in score_rows if s["metric"] in run_scores.MEAN_METRICS},
                 )
-                run.save(update_fields=["sample_count", "score_moments"])
+                run.save(
+                    update_fields=["sample_count", "dataset_samples", "complete", "score_moments"]
+                )
                 # Sample rows carry no audit trigger (bulk): one event says how many were written.
                 audit.record(
                     "bulk_insert",

@@ -13,6 +13,7 @@ from evaluations.models.projects import (
 )
 from evaluations.models.results import (
     EvaluationRun,
+    PinnedRun,
     ReviewLabel,
     RunScore,
     SampleResult,
@@ -33,6 +34,7 @@ __all__ = [
     "GuidelineApproval",
     "GuidelineVersion",
     "Participation",
+    "PinnedRun",
     "ProjectGuideline",
     "ProjectSystem",
     "ReviewLabel",

@@ -66,6 +66,14 @@ class GuidelineVersion(models.Model):
                 condition=Q(status="approved"),
                 name="guidelineversion_one_approved",
             ),
+            # At most one open version (a draft or one in review) per guideline: versions are
+            # written and agreed one after another, never side by side.
+            models.UniqueConstraint(
+                fields=["guideline"],
+                condition=Q(status__in=["draft", "in_review"]),
+                name="guidelineversion_one_open",
+                violation_error_message="This guideline already has an open version.",
+            ),
         ]
 
     def __str__(self) -> str:

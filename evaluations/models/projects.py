@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from evaluations.models.evidence import KeptModel, PublishedFindingQuerySet
 from institutes.models import Institute
 
 
@@ -251,7 +252,9 @@ class ProjectGuideline(models.Model):
         return f"{self.project.slug} adopts {self.version}"
 
 
-class Finding(models.Model):
+class Finding(KeptModel):
+    """A finding can be deleted while a draft; once published it is kept."""
+
     class Severity(models.TextChoices):
         INFO = "info", "Informational"
         LOW = "low", "Low"
@@ -275,7 +278,7 @@ class Finding(models.Model):
     FINISHED = {Status.SHARED, Status.PUBLISHED}
 
     project = models.ForeignKey(
-        EvaluationProject, on_delete=models.CASCADE, related_name="findings"
+        EvaluationProject, on_delete=models.PROTECT, related_name="findings"
     )
     workstream = models.ForeignKey(
         Workstream, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
@@ -291,8 +294,14 @@ class Finding(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PublishedFindingQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.title
+
+    def is_kept(self) -> bool:
+        # The stored status decides, not an unsaved change to it.
+        return Finding.objects.filter(pk=self.pk, status=Finding.Status.PUBLISHED).exists()

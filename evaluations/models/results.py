@@ -6,10 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from evaluations.models.evidence import KeptModel, KeptQuerySet
 from institutes.models import Institute
 
 
-class EvaluationRun(models.Model):
+class EvaluationRun(KeptModel):
+    """An ingested log: evidence, never deleted (see `evaluations.models.evidence`)."""
+
     class Source(models.TextChoices):
         JOB = "job", "Concord job"
         UPLOAD = "upload", "Uploaded log"
@@ -21,7 +24,7 @@ class EvaluationRun(models.Model):
         STARTED = "started", "Incomplete"
 
     project = models.ForeignKey(
-        "evaluations.EvaluationProject", on_delete=models.CASCADE, related_name="runs"
+        "evaluations.EvaluationProject", on_delete=models.PROTECT, related_name="runs"
     )
     task = models.ForeignKey(
         "evaluations.EvaluationTask", on_delete=models.PROTECT, related_name="runs"
@@ -47,6 +50,16 @@ class EvaluationRun(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     sample_count = models.PositiveIntegerField(default=0)
     epochs = models.PositiveSmallIntegerField(default=1)
+    # Whether the run covers its whole dataset: every sample, at every configured epoch, with no
+    # `limit` or `sample_id` subset. Set by ingestion from the log's header (the one writer); a
+    # partial run (a smoke test) never replaces a complete one as a cell's headline
+    # (`evaluations.results.representative`).
+    dataset_samples = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Samples in the task's dataset, from the log's header."
+    )
+    complete = models.BooleanField(
+        default=True, help_text="Every dataset sample at every configured epoch, no subset."
+    )
     input_tokens = models.BigIntegerField(default=0)
     output_tokens = models.BigIntegerField(default=0)
     total_tokens = models.BigIntegerField(default=0)
@@ -60,12 +73,26 @@ class EvaluationRun(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # An import filed under a task or system that the log's own task name or model contradicts:
+    # refused unless the uploader said so explicitly, with a reason (evaluations.services.imports).
+    override_task = models.BooleanField(
+        default=False, help_text="Imported under a task the log's task name contradicts."
+    )
+    override_system = models.BooleanField(
+        default=False, help_text="Imported under a system the log's model contradicts."
+    )
+    override_reason = models.TextField(blank=True, help_text="Why the uploader overrode the log.")
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Sufficient statistics of the sample scores (`stats.ClusterMoments` of the `score` column and
     # of each mean-like scorer), computed once by ingestion: a run's samples never change after
     # it, so pages read these instead of aggregating every sample row on each request (see
     # `evaluations.results.scores`). Null for runs written otherwise: they are aggregated as before.
     score_moments = models.JSONField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = KeptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -74,13 +101,82 @@ class EvaluationRun(models.Model):
             models.Index(fields=["project", "-created_at"]),
             models.Index(fields=["institute", "-created_at"]),
         ]
+        constraints = [
+            # An override always says why; a reason without an override means nothing.
+            models.CheckConstraint(
+                condition=(
+                    (Q(override_task=True) | Q(override_system=True)) & ~Q(override_reason="")
+                )
+                | Q(override_task=False, override_system=False, override_reason=""),
+                name="evaluationrun_override_has_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Run {self.pk}: {self.task} on {self.system} by {self.institute.code}"
 
+    @property
+    def override_notice(self) -> str:
+        """What an import overrode, in words ("" when nothing): for the run page and the API."""
+        if not (self.override_task or self.override_system):
+            return ""
+        parts = []
+        if self.override_task:
+            parts.append(
+                f"Imported under task {self.task.slug}; the log says '{self.inspect_task}'"
+            )
+        if self.override_system:
+            parts.append(
+                f"imported under system {self.system}; the log's model is '{self.inspect_model}'"
+                if parts
+                else f"Imported under system {self.system}; the log's model is "
+                f"'{self.inspect_model}'"
+            )
+        who = self.override_by.username if self.override_by else "an operator (import_log)"
+        return f"{'; '.join(parts)} — by {who}: {self.override_reason}"
+
+    @property
+    def partial_label(self) -> str:
+        """ "partial: 10 of 30" for a run that does not cover its dataset ("" when complete)."""
+        if self.complete:
+            return ""
+        if self.dataset_samples:
+            return f"partial: {self.sample_count} of {self.dataset_samples}"
+        return f"partial: {self.sample_count} samples"
+
+
+class PinnedRun(models.Model):
+    """The run a lead chose as the headline of a results cell (project, task, system), instead of
+    the latest complete run. One per cell; pinning another run replaces it, unpinning deletes it
+    (both audited). Rules in `evaluations.services.results`."""
+
+    project = models.ForeignKey(
+        "evaluations.EvaluationProject", on_delete=models.PROTECT, related_name="pinned_runs"
+    )
+    task = models.ForeignKey(
+        "evaluations.EvaluationTask", on_delete=models.PROTECT, related_name="+"
+    )
+    system = models.ForeignKey("evaluations.AISystem", on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="pins")
+    pinned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    pinned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["project", "task", "system"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "task", "system"], name="pinnedrun_one_per_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} pinned for {self.task} on {self.system}"
+
 
 class RunScore(models.Model):
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="scores")
+    run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="scores")
     scorer = models.CharField(max_length=200)
     metric = models.CharField(max_length=100)
     value = models.FloatField(null=True)
@@ -99,10 +195,11 @@ class RunScore(models.Model):
         return f"{self.scorer}/{self.metric}={self.value}"
 
 
-class SampleResult(models.Model):
-    """One sample (at one epoch) of a run. Rows are written in bulk with COPY by ingestion."""
+class SampleResult(KeptModel):
+    """One sample (at one epoch) of a run. Rows are written in bulk with COPY by ingestion, and
+    kept."""
 
-    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="samples")
+    run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="samples")
     sample_id = models.CharField(max_length=200)
     epoch = models.PositiveIntegerField(default=1)
     score = models.FloatField(null=True, blank=True, help_text="Primary score as a number.")
@@ -117,6 +214,8 @@ class SampleResult(models.Model):
     entry_name = models.CharField(
         max_length=300, blank=True, help_text="Member of the log archive."
     )
+
+    objects = KeptQuerySet.as_manager()
 
     class Meta:
         ordering = ["run", "sample_id", "epoch"]
@@ -146,8 +245,10 @@ class ReviewLabel(models.Model):
         return self.name
 
 
-class SampleReview(models.Model):
-    sample = models.ForeignKey(SampleResult, on_delete=models.CASCADE, related_name="reviews")
+class SampleReview(KeptModel):
+    """A person's reading of a transcript: it can be changed by its reviewer, never deleted."""
+
+    sample = models.ForeignKey(SampleResult, on_delete=models.PROTECT, related_name="reviews")
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sample_reviews"
     )
@@ -159,6 +260,8 @@ class SampleReview(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = KeptQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]

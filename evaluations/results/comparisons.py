@@ -7,9 +7,12 @@ endpoints call the ``*_for_user`` functions (or pass objects they reached throug
 results stay within ``institutes.access.results_visible_projects``: a run the user may not see
 raises ``Http404``, never a 403.
 
-Pairing rule: two runs are paired on (sample id, epoch). The difference is averaged over pairs and
-its standard error is clustered by sample id, so several epochs of the same sample count as one
-independent unit (Miller 2024); with one epoch per sample this is the ordinary paired t-test.
+Pairing rule: two runs with the same number of epochs are paired on (sample id, epoch). The
+difference is averaged over pairs and its standard error is clustered by sample id, so several
+epochs of the same sample count as one independent unit (Miller 2024); with one epoch per sample
+this is the ordinary paired t-test. Runs with different numbers of epochs (a two-epoch run against
+a one-epoch run) would leave the extra epochs unpaired: each run's epochs are averaged per sample
+first and the runs are paired on sample id, so every scored epoch counts.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from django.db.models import F
 from django.http import Http404
 
 from evaluations import stats
@@ -32,6 +34,7 @@ from evaluations.models import (
     SampleResult,
     SampleReview,
 )
+from evaluations.results import representative
 from evaluations.selectors.runs import visible_runs
 from institutes import access
 
@@ -62,10 +65,11 @@ def _visible_run_or_404(user, run_id: int) -> EvaluationRun:
 @dataclass(frozen=True, slots=True)
 class Disagreement:
     """A (sample, epoch) on which the two runs scored differently, with both rows' ids so a page
-    can link to each transcript."""
+    can link to each transcript. ``epoch`` is None when each run's epochs were averaged per
+    sample (the scores are the averages; the ids are of each sample's first epoch)."""
 
     sample_id: str
-    epoch: int
+    epoch: int | None
     score_a: float
     score_b: float
     result_a_id: int
@@ -105,8 +109,9 @@ class RunComparison:
 
     With several epochs, kappa and agreement count every (sample, epoch) pair; kappa's standard
     error then treats pairs as independent and is too small: read the clustered difference for
-    significance. Runs with different epoch counts pair only the epochs both have (the rest are
-    ``only_in_a`` / ``only_in_b``).
+    significance. Runs with different epoch counts (``epochs_a`` != ``epochs_b``) are paired on
+    sample id, each run's epochs averaged per sample first (``epochs_averaged``): counts are then
+    of samples.
     """
 
     run_a_id: int | None
@@ -123,10 +128,26 @@ class RunComparison:
     difference: stats.PairedDifference | None
     disagreement_count: int
     disagreements: DisagreementPage
+    epochs_a: int = 0
+    epochs_b: int = 0
 
     @property
     def significant(self) -> bool:
         return self.difference is not None and self.difference.significant
+
+    @property
+    def epochs_averaged(self) -> bool:
+        return _averaging(self.epochs_a, self.epochs_b)
+
+    @property
+    def pairing_note(self) -> str:
+        """How the runs were paired, in words, for the pages."""
+        if self.epochs_averaged:
+            return (
+                f"runs have {self.epochs_a} and {self.epochs_b} epochs: each sample's epochs "
+                "averaged before pairing"
+            )
+        return "paired by sample id and epoch"
 
 
 def natural_key(sample_id: str) -> tuple:
@@ -149,6 +170,32 @@ def _index(rows: Iterable[ScoreRow], name: str) -> dict[tuple[str, int], tuple[f
     return out
 
 
+def _averaging(epochs_a: int, epochs_b: int) -> bool:
+    return epochs_a > 0 and epochs_b > 0 and epochs_a != epochs_b
+
+
+def _epoch_count(index: dict[tuple[str, int], tuple[float | None, int]]) -> int:
+    """A run's number of epochs: the most epochs any of its samples has."""
+    return max(Counter(sample_id for sample_id, _ in index).values(), default=0)
+
+
+def _per_sample_means(
+    index: dict[tuple[str, int], tuple[float | None, int]],
+) -> dict[tuple[str, int], tuple[float | None, int]]:
+    """One entry per sample, keyed (sample id, 0): the mean of its scored epochs (None when no
+    epoch is scored) and the row id of its first epoch (for the transcript link)."""
+    grouped: dict[str, list[tuple[int, float | None, int]]] = defaultdict(list)
+    for (sample_id, epoch), (score, result_id) in index.items():
+        grouped[sample_id].append((epoch, score, result_id))
+    out: dict[tuple[str, int], tuple[float | None, int]] = {}
+    for sample_id, entries in grouped.items():
+        entries.sort(key=lambda e: e[0])
+        scored = [score for _, score, _ in entries if score is not None]
+        mean = sum(scored) / len(scored) if scored else None
+        out[(sample_id, 0)] = (mean, entries[0][2])
+    return out
+
+
 def compare_score_rows(
     rows_a: Iterable[ScoreRow],
     rows_b: Iterable[ScoreRow],
@@ -162,7 +209,8 @@ def compare_score_rows(
     """The comparison, from the rows of each run (pure: no database).
 
     Disagreements are listed in natural order of sample id, then epoch, ``page_size`` per page
-    (``page`` counts from 1; ``page_size=0`` lists none and only counts them).
+    (``page`` counts from 1; ``page_size=0`` lists none and only counts them). When the runs have
+    different numbers of epochs, each run's epochs are averaged per sample before pairing.
     """
     if page < 1:
         raise ValueError(f"page counts from 1 (got {page}).")
@@ -170,6 +218,10 @@ def compare_score_rows(
         raise ValueError(f"page_size cannot be negative (got {page_size}).")
     a = _index(rows_a, "run a")
     b = _index(rows_b, "run b")
+    epochs_a, epochs_b = _epoch_count(a), _epoch_count(b)
+    averaged = _averaging(epochs_a, epochs_b)
+    if averaged:
+        a, b = _per_sample_means(a), _per_sample_means(b)
     keys_b = b.keys()
     shared = a.keys() & keys_b
     only_a = len(a) - len(shared)
@@ -192,7 +244,8 @@ def compare_score_rows(
         clusters.append(key[0])
         epochs_per_sample[key[0]] += 1
         if score_a != score_b:
-            disagreeing.append(Disagreement(key[0], key[1], score_a, score_b, id_a, id_b))
+            epoch = None if averaged else key[1]
+            disagreeing.append(Disagreement(key[0], epoch, score_a, score_b, id_a, id_b))
 
     paired = len(scores_a)
     binary = paired > 0 and stats.is_binary(scores_a) and stats.is_binary(scores_b)
@@ -206,7 +259,7 @@ def compare_score_rows(
             kappa = stats.cohen_kappa(scores_a, scores_b, confidence=confidence)
 
     if page_size:
-        disagreeing.sort(key=lambda d: (natural_key(d.sample_id), d.epoch))
+        disagreeing.sort(key=lambda d: (natural_key(d.sample_id), d.epoch or 0))
         start = (page - 1) * page_size
         items = tuple(disagreeing[start : start + page_size])
     else:
@@ -226,6 +279,8 @@ def compare_score_rows(
         difference=difference,
         disagreement_count=len(disagreeing),
         disagreements=DisagreementPage(items, page, page_size, len(disagreeing)),
+        epochs_a=epochs_a,
+        epochs_b=epochs_b,
     )
 
 
@@ -313,7 +368,8 @@ def compare_runs_for_user(
 
 @dataclass(frozen=True, slots=True)
 class Replication:
-    """Two institutes' latest successful runs of one task on one system, compared."""
+    """Two institutes' representative runs of one task on one system, compared (each the latest
+    complete successful run, else the latest partial one: `partial` says so)."""
 
     task: EvaluationTask
     system: AISystem
@@ -326,21 +382,25 @@ class Replication:
         """The difference between the institutes' results is significant (the CI excludes 0)."""
         return self.comparison.significant
 
+    @property
+    def partial(self) -> bool:
+        """A side covers only part of the dataset (that institute has no complete run)."""
+        return not (self.run_a.complete and self.run_b.complete)
+
+    @property
+    def partial_note(self) -> str:
+        """Which side is partial, in words ("" when both are complete), for the pages."""
+        return "; ".join(
+            f"{run.institute.code}'s run {run.pk} is {run.partial_label}"
+            for run in (self.run_a, self.run_b)
+            if not run.complete
+        )
+
 
 def latest_successful_runs(project: EvaluationProject) -> list[EvaluationRun]:
-    """The latest successful run of each (task, system, institute) in the project, one query.
-
-    Latest by completion time (runs without one last), then creation, then id.
-    """
-    runs = (
-        EvaluationRun.objects.filter(project=project, status=EvaluationRun.Status.SUCCESS)
-        .select_related("task", "system", "institute")
-        .order_by(F("completed_at").desc(nulls_last=True), "-created_at", "-pk")
-    )
-    latest: dict[tuple[int, int, int], EvaluationRun] = {}
-    for run in runs:
-        latest.setdefault((run.task_id, run.system_id, run.institute_id), run)
-    return list(latest.values())
+    """Each institute's representative run of each (task, system) in the project: its latest
+    complete successful run, else its latest partial one (`results.representative`)."""
+    return representative.institute_runs(project)
 
 
 def replications_for_project(

@@ -85,6 +85,11 @@ MATRIX_FIELDS = (
     "ci_method",
     "samples",
     "observations",
+    "dataset_samples",
+    "complete",
+    "pinned",
+    "pinned_by",
+    "pinned_at",
     "runs",
     "run_url",
 )
@@ -113,6 +118,12 @@ def matrix_items(matrix: ResultsMatrix) -> Iterator[dict[str, Any]]:
                     "ci_method": cell.ci_method,
                     "samples": cell.n,
                     "observations": cell.epochs_n,
+                    # A partial headline (no complete run in the cell) says so here too.
+                    "dataset_samples": cell.run.dataset_samples,
+                    "complete": cell.complete,
+                    "pinned": cell.pinned,
+                    "pinned_by": cell.pin.pinned_by.username if cell.pin else None,
+                    "pinned_at": cell.pin.pinned_at.isoformat() if cell.pin else None,
                     "runs": cell.run_count,
                     "run_url": reverse("runs:detail", kwargs={"run_id": cell.run.pk}),
                 }

@@ -1,8 +1,9 @@
-"""A project's results matrix: tasks x systems, each cell the primary score of the latest successful
-run with its 95% CI, grouped by domain (and the workstream that covers it).
+"""A project's results matrix: tasks x systems, each cell the primary score of its representative
+run (`results.representative`: pinned, else the latest complete successful run, else the latest
+partial one) with its 95% CI, grouped by domain (and the workstream that covers it).
 
 Reads only; the caller passes a project whose results the user may see. A fixed number of queries
-whatever the number of runs and samples: the latest runs (one query), their score summaries
+whatever the number of runs and samples: the successful runs and the pins (one each), their score summaries
 (`scores.run_score_summaries`: stored at ingestion, else one aggregate query), run counts per cell,
 the project's systems, workstreams, institutes and the tasks' domains (one each).
 """
@@ -23,10 +24,11 @@ from evaluations.models import (
     EvaluationRun,
     EvaluationTask,
     Participation,
+    PinnedRun,
     ProjectSystem,
     Workstream,
 )
-from evaluations.results import comparisons, scores
+from evaluations.results import representative, scores
 from institutes.models import Institute
 
 
@@ -45,10 +47,24 @@ class Column:
 class Cell:
     task: EvaluationTask
     system: AISystem
-    run: EvaluationRun | None  # the latest successful run shown
+    run: EvaluationRun | None  # the representative run shown (`results.representative`)
     estimate: stats.MeanEstimate | None  # its headline, from `scores.run_score_summaries`
     run_count: int  # every run of (task, system) within the filter, whatever its status
     institutes: list[str] = field(default_factory=list)  # institutes with a successful run
+    pin: PinnedRun | None = None  # the lead's choice of `run`, if a lead chose it
+
+    @property
+    def pinned(self) -> bool:
+        return self.pin is not None
+
+    @property
+    def complete(self) -> bool:
+        return self.run is None or self.run.complete
+
+    @property
+    def partial_label(self) -> str:
+        """ "partial: 10 of 30" when the cell has only partial runs; "" otherwise."""
+        return self.run.partial_label if self.run is not None else ""
 
     @property
     def mean(self) -> float | None:
@@ -144,6 +160,9 @@ class ResultsMatrix:
                             "high": ci[1] if ci else None,
                             "n": cell.n,
                             "run": cell.run.pk if cell.run else None,
+                            "complete": cell.complete,
+                            "partial": cell.partial_label,
+                            "pinned": cell.pinned,
                             "url": (
                                 reverse("runs:detail", kwargs={"run_id": cell.run.pk})
                                 if cell.run
@@ -159,9 +178,26 @@ class ResultsMatrix:
                             "domain": group.name,
                             "metric": _metric_label(row),
                             "points": points,
+                            "y": _chart_axis(points),
                         }
                     )
         return out
+
+
+def _chart_axis(points: list[dict]) -> dict:
+    """The y range of a chart: the fixed 0-1 axis when every mean and whisker lies in [0, 1]
+    (proportions: their intervals always do, `results.scores`), else from 0 (or the lowest
+    whisker) to the highest whisker with a margin, so that no whisker is cut off."""
+    figures = [v for p in points for v in (p["mean"], p["low"], p["high"]) if v is not None]
+    if all(0.0 <= v <= 1.0 for v in figures):
+        return {"unit": True, "min": 0.0, "max": 1.0}
+    low, high = min(0.0, *figures), max(0.0, *figures)
+    margin = (high - low) * 0.05 or 1.0
+    return {
+        "unit": False,
+        "min": low - margin if low < 0 else 0.0,
+        "max": high + margin if high > 0 else 0.0,
+    }
 
 
 def _metric_label(row: Row) -> str:
@@ -178,17 +214,12 @@ def build_matrix(
 ) -> ResultsMatrix:
     """The matrix for a project whose results the caller may see. `institute` keeps only runs by
     that institute."""
-    latest = comparisons.latest_successful_runs(project)
-    if institute is not None:
-        latest = [r for r in latest if r.institute_id == institute.pk]
-    institutes_by_cell: dict[tuple[int, int], list[str]] = defaultdict(list)
-    shown: dict[tuple[int, int], EvaluationRun] = {}
-    # latest_successful_runs is ordered newest first within each (task, system, institute); pick
-    # the newest across institutes for the cell.
-    for run in sorted(latest, key=_recency, reverse=True):
-        key = (run.task_id, run.system_id)
-        institutes_by_cell[key].append(run.institute.code)
-        shown.setdefault(key, run)
+    successful = list(representative.successful_runs(project, institute=institute))
+    institutes_by_cell: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for run in successful:
+        institutes_by_cell[(run.task_id, run.system_id)].add(run.institute.code)
+    chosen = representative.representative_runs(project, institute=institute, runs=successful)
+    shown: dict[tuple[int, int], EvaluationRun] = {key: rep.run for key, rep in chosen.items()}
     summaries = scores.run_score_summaries(list(shown.values()))
 
     counts_qs = EvaluationRun.objects.filter(project=project)
@@ -228,7 +259,8 @@ def build_matrix(
                     run=latest_run,
                     estimate=summaries.get(latest_run.pk) if latest_run is not None else None,
                     run_count=counts.get(key, 0),
-                    institutes=sorted(institutes_by_cell.get(key, [])),
+                    institutes=sorted(institutes_by_cell.get(key, ())),
+                    pin=chosen[key].pin if key in chosen else None,
                 )
             )
         by_domain[task.domain_id].append(Row(task, cells))
@@ -252,8 +284,3 @@ def build_matrix(
         .order_by("institute__name")
     ]
     return ResultsMatrix(project, columns, groups, participating, institute)
-
-
-def _recency(run: EvaluationRun):
-    completed = run.completed_at.timestamp() if run.completed_at else float("-inf")
-    return (completed, run.created_at.timestamp() if run.created_at else 0.0, run.pk)

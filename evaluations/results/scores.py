@@ -7,12 +7,13 @@ interval for the same run:
 - `run_score_summaries`: the headline, the mean of the per-sample ``score`` with its interval;
 - `score_table`: every scorer/metric of a run, each with its interval.
 
-The intervals come from the run's samples, summarised by `stats.score_summary` (Wilson interval
-for 0/1 values with one epoch, a t interval clustered by sample otherwise). Inspect also reports a
-standard error for mean-like metrics, but an interval built from it alone (mean ± t·SE) can leave
-[0, 1] for a proportion on a few samples, so it is used only for the other metrics that report
-one. A mean-like metric without per-sample values has no interval: its reported figures are
-shown as they are.
+The intervals come from the run's samples, summarised by `stats.score_summary`: for scores in
+[0, 1] a Wilson interval (for 0/1 values with one epoch; at the effective sample size of the
+standard error clustered by sample otherwise), which never leaves [0, 1]; for other scores a t
+interval clustered by sample. Inspect also reports a standard error for mean-like metrics, but an
+interval built from it alone (mean ± t·SE) can leave [0, 1] for a proportion on a few samples, so
+it is used only for the other metrics that report one. A mean-like metric without per-sample
+values has no interval: its reported figures are shown as they are.
 
 Precomputed: a run's samples never change once ingested, so ingestion stores their sufficient
 statistics (`stats.ClusterMoments`) on the run, `EvaluationRun.score_moments`:
@@ -49,7 +50,13 @@ def _moments_json(moments: stats.ClusterMoments | None) -> dict[str, Any] | None
 
 
 def _moments(value: dict[str, Any] | None) -> stats.ClusterMoments | None:
-    return stats.ClusterMoments(**value) if value is not None else None
+    """Stored moments, or _NOT_STORED for moments stored before the smallest and largest value
+    were recorded that are not all 0/1: whether they are bounded in [0, 1] (which interval
+    applies) is unknown, so they are aggregated again from the sample rows."""
+    if value is None:
+        return None
+    moments = stats.ClusterMoments(**value)
+    return _NOT_STORED if moments.bounded is None else moments
 
 
 def _stored_primary_moments(stored: dict | None) -> stats.ClusterMoments | None:
@@ -116,9 +123,10 @@ def scorer_summaries(run: EvaluationRun, scorers: Iterable[str]) -> dict[str, st
     names = {s for s in scorers if s}
     stored = run.score_moments if "score_moments" in run.__dict__ else None
     known = stored.get("scorers") if isinstance(stored, dict) else None
+    moments: dict[str, stats.ClusterMoments | None] = {}
     if isinstance(known, dict) and names <= known.keys():
         moments = {name: _moments(known[name]) for name in names}
-    else:
+    if not moments or any(m is _NOT_STORED for m in moments.values()):
         moments = dict(scorer_moments(run, names))
     return {
         name: stats.score_summary_from_moments(m) for name, m in moments.items() if m is not None
@@ -147,16 +155,20 @@ def run_score_moments(run_ids: Iterable[int]) -> dict[int, stats.ClusterMoments]
     table = connection.ops.quote_name(SampleResult._meta.db_table)
     marks = ", ".join(["%s"] * len(ids))
     # Centre on each run's mean first, then square the per-sample sums of residuals: the
-    # cluster-robust variance without one-pass cancellation (see stats.ClusterMoments).
+    # cluster-robust variance without one-pass cancellation (see stats.ClusterMoments). Sums in
+    # NUMERIC: exact, so a run's figures do not depend on the order the database adds its rows
+    # in, which changes with the other runs of the query (a page of runs, or one run).
     sql = f"""
-        SELECT c.run_id, COUNT(*), SUM(c.n), SUM(c.total), SUM(c.resid * c.resid), SUM(c.other)
+        SELECT c.run_id, COUNT(*), SUM(c.n), SUM(c.total), SUM(c.resid * c.resid), SUM(c.other),
+               MIN(c.low), MAX(c.high)
         FROM (
-            SELECT s.run_id AS run_id, COUNT(*) AS n, SUM(s.score) AS total,
-                   SUM(s.score - m.mean) AS resid,
+            SELECT s.run_id AS run_id, COUNT(*) AS n, SUM(CAST(s.score AS NUMERIC)) AS total,
+                   SUM(CAST(s.score AS NUMERIC) - m.mean) AS resid,
+                   MIN(s.score) AS low, MAX(s.score) AS high,
                    SUM(CASE WHEN s.score = 0 OR s.score = 1 THEN 0 ELSE 1 END) AS other
             FROM {table} s
             JOIN (
-                SELECT run_id, AVG(score) AS mean FROM {table}
+                SELECT run_id, AVG(CAST(score AS NUMERIC)) AS mean FROM {table}
                 WHERE run_id IN ({marks}) AND score IS NOT NULL GROUP BY run_id
             ) m ON m.run_id = s.run_id
             WHERE s.run_id IN ({marks}) AND s.score IS NOT NULL
@@ -174,8 +186,10 @@ def run_score_moments(run_ids: Iterable[int]) -> dict[int, stats.ClusterMoments]
             total=float(total),
             residual_sq=max(0.0, float(residual_sq)),
             binary=int(other) == 0,
+            low=float(low),
+            high=float(high),
         )
-        for run_id, clusters, n, total, residual_sq, other in fetched
+        for run_id, clusters, n, total, residual_sq, other, low, high in fetched
     }
 
 
@@ -186,7 +200,7 @@ def run_score_summaries(
     headline estimate every surface shows.
 
     Same rules as :func:`evaluations.stats.score_summary`: epochs clustered by sample id; Wilson
-    interval for 0/1 scores with one epoch. Runs without any scored sample are absent. Ingested
+    interval for scores in [0, 1] (at the effective n unless 0/1 with one epoch), t otherwise. Runs without any scored sample are absent. Ingested
     runs carry their moments (``EvaluationRun.score_moments``): those are read from the run
     objects given (no query), or in one query on the ids given; the database aggregates the
     samples of the others only, in one query. Not scoped: pass runs the user may see.
@@ -221,22 +235,33 @@ def run_score_summaries(
 
 
 def _reported_ci95(
-    value: float | None, stderr: float | None, n: int | None
-) -> tuple[float, float] | None:
+    value: float | None,
+    stderr: float | None,
+    n: int | None,
+    bounded: bool,
+) -> tuple[tuple[float, float] | None, str]:
     """95% interval of a metric from the standard error its scorer reported (metrics that are not
-    a mean of the per-sample values): Student-t with n - 1 degrees of freedom (n = scored
-    samples), as `evaluations.stats` does by default; normal when n is unknown. None without a
+    a mean of the per-sample values), with how it was built. ``bounded``: the scorer's per-sample
+    values all lie in [0, 1], so a value in [0, 1] gets the Wilson interval at the effective n of
+    the reported SE (`stats.effective_wilson_interval`), inside [0, 1]; otherwise Student-t with
+    n - 1 degrees of freedom (n = scored samples), normal when n is unknown. None without a
     standard error."""
-    if value is None or stderr is None or not math.isfinite(stderr):
-        return None
+    if value is None or stderr is None or not math.isfinite(stderr) or stderr < 0:
+        return None, ""
+    if bounded and 0.0 <= value <= 1.0 and n:
+        return stats.effective_wilson_interval(value, stderr, clusters=n), REPORTED_SE_WILSON
     if n is not None and n >= 2:
         critical = stats.critical_value(0.95, method="t", df=n - 1)
     else:
         critical = stats.critical_value(0.95, method="normal")
-    return (value - critical * stderr, value + critical * stderr)
+    return (value - critical * stderr, value + critical * stderr), REPORTED_SE
 
 
 REPORTED_SE = "t (reported SE)"
+REPORTED_SE_WILSON = "wilson (reported SE)"
+# Inspect reports a scorer's standard error as a metric of its own, next to the mean it measures:
+# it is that row's SE, never a score row.
+STDERR_METRIC = "stderr"
 
 
 def interval(estimate: stats.MeanEstimate | None) -> tuple[tuple[float, float] | None, str]:
@@ -248,34 +273,82 @@ def interval(estimate: stats.MeanEstimate | None) -> tuple[tuple[float, float] |
 
 
 def score_table(run: EvaluationRun, primary: stats.MeanEstimate | None) -> list[dict]:
-    """Every scorer/metric of the run (`run.scores`), each as ``{"score": RunScore, "primary":
-    bool, "ci": (low, high) | None, "method": str}``.
+    """Every scorer/metric of the run (`run.scores`) but `stderr`, each as ``{"score": RunScore,
+    "primary": bool, "ci": (low, high) | None, "method": str, "stderr": float | None, "n": int |
+    None}``.
 
     ``primary`` is the run's headline estimate (`run_score_summaries`): the headline metric's row
     shows exactly it, so the row and the headline never differ. Other mean-like metrics (accuracy,
     mean) get the interval of the scorer's per-sample values (`scorer_summaries`), none when the
-    samples carry no number for it; other metrics with a reported standard error get the t
-    interval around it; the rest have none."""
+    samples carry no number for it; other metrics with a reported standard error get an interval
+    around it; the rest have none. A scorer's `stderr` metric is the SE of its mean-like row
+    (``stderr``), not a row. ``n`` is the samples the figure is computed on: a metric computed
+    on a subgroup of the samples (Inspect's grouped metrics, named after a value of a sample
+    metadata field) counts that subgroup's samples, other metrics the scorer's scored samples."""
     run_scores = list(run.scores.all())
+    reported_se = {s.scorer: s.value for s in run_scores if s.metric == STDERR_METRIC}
+    shown = [s for s in run_scores if s.metric != STDERR_METRIC]
     summaries = scorer_summaries(
         run,
         {
             s.scorer
-            for s in run_scores
-            if s.metric in MEAN_METRICS and not _is_primary(run, s.scorer, s.metric)
+            for s in shown
+            if (s.metric in MEAN_METRICS and not _is_primary(run, s.scorer, s.metric))
+            or (s.metric not in MEAN_METRICS and s.stderr is not None)
         },
     )
+    subgroups = _subgroup_sizes(run, {s.metric for s in shown if s.metric not in MEAN_METRICS})
     rows = []
-    for score in run_scores:
+    for score in shown:
         is_primary = _is_primary(run, score.scorer, score.metric)
         ci: tuple[float, float] | None
+        stderr = score.stderr
+        n = score.scored_samples
         if score.metric in MEAN_METRICS:
-            ci, method = interval(primary if is_primary else summaries.get(score.scorer))
+            estimate = primary if is_primary else summaries.get(score.scorer)
+            ci, method = interval(estimate)
+            if stderr is None:
+                stderr = reported_se.get(score.scorer)
         else:
-            ci = _reported_ci95(score.value, score.stderr, score.scored_samples)
-            method = REPORTED_SE if ci else ""
-        rows.append({"score": score, "primary": is_primary, "ci": ci, "method": method})
+            summary = summaries.get(score.scorer)
+            bounded = summary is not None and summary.method != "t"
+            ci, method = _reported_ci95(score.value, score.stderr, n, bounded)
+            n = subgroups.get(score.metric, n)
+        rows.append(
+            {
+                "score": score,
+                "primary": is_primary,
+                "ci": ci,
+                "method": method,
+                "stderr": stderr,
+                "n": n,
+            }
+        )
     return rows
+
+
+def _subgroup_sizes(run: EvaluationRun, metrics: set[str]) -> dict[str, int]:
+    """{metric: number of samples} for metrics named after the value of a sample metadata field
+    (Inspect's ``grouped(accuracy(), "kind")`` reports one metric per kind: "benign", "harmful").
+    One query over the first epoch's metadata; metrics that name no metadata value are absent."""
+    if not metrics:
+        return {}
+    counts: dict[str, set[str]] = {}
+    rows = (
+        SampleResult.objects.filter(run=run)
+        .order_by()
+        .values_list("sample_id", "metadata")
+        .iterator(chunk_size=_CHUNK)
+    )
+    for sample_id, metadata in rows:
+        if not isinstance(metadata, dict):
+            continue
+        for value in metadata.values():
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                key = str(value)
+                if key in metrics:
+                    counts.setdefault(key, set()).add(sample_id)
+    return {metric: len(ids) for metric, ids in counts.items()}
 
 
 def _is_primary(run: EvaluationRun, scorer: str, metric: str) -> bool:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from evaluations.ingestion import LogReadError, run_ingest_log
 from evaluations.models import EvaluationJob, EvaluationRun
 from evaluations.rules import access_window_error
+from institutes import audit
 
 logger = logging.getLogger(__name__)
 Status = EvaluationJob.Status
@@ -351,11 +352,21 @@ def record_outcome(job: EvaluationJob, outcome: Outcome, log_dir: Path) -> None:
         )
 
 
+def job_audit_context(job: EvaluationJob) -> dict[str, Any]:
+    """Who the trail names for a job's writes: the worker, on behalf of the person who queued it."""
+    return {
+        **audit.current_context(),
+        "actor_kind": "worker",
+        "actor_id": job.requested_by_id,
+        "source": f"job {job.pk}",
+    }
+
+
 def _ingest_and_finish(
     job: EvaluationJob, log_path: Path, status: str, error: str, common: dict[str, Any]
 ) -> None:
     try:
-        with transaction.atomic():
+        with audit.acting_as(**job_audit_context(job)), transaction.atomic():
             locked = EvaluationJob.objects.select_for_update().get(pk=job.pk)
             if locked.status != Status.RUNNING or locked.attempts != job.attempts:
                 return  # taken from us while we were finishing

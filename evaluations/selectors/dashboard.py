@@ -14,7 +14,7 @@ from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
 
 from evaluations.models import AccessWindow, EvaluationJob, GuidelineVersion
-from evaluations.results import scores
+from evaluations.results import representative, scores
 from evaluations.selectors.jobs import jobs_for
 from evaluations.selectors.runs import runs_for
 from exchanges.models import Exchange
@@ -51,9 +51,14 @@ def jobs_panel(user) -> dict:
 
 
 def recent_runs(user) -> list[dict]:
-    runs = list(runs_for(user)[:RUNS_SHOWN])
+    """The latest runs, each with its headline estimate and whether a lead pinned it as its
+    cell's run (`results.representative`); a partial run says so (`run.partial_label`)."""
+    runs = list(representative.with_pinned(runs_for(user))[:RUNS_SHOWN])
     summaries = scores.run_score_summaries(runs)
-    return [{"run": run, "estimate": summaries.get(run.pk)} for run in runs]
+    return [
+        {"run": run, "estimate": summaries.get(run.pk), "pinned": run.is_pinned}  # type: ignore[attr-defined]
+        for run in runs
+    ]
 
 
 def windows_closing(user, *, now=None) -> list[AccessWindow]:

@@ -2,6 +2,11 @@
 
 A version is approved when every required institute has signed it (one signature per institute,
 given by one of its leads). Approving a version supersedes the previously approved one.
+
+Versions follow one another: a guideline has at most one open version (a draft or one in review;
+the database's `guidelineversion_one_open` constraint holds it too), and an older version is never
+approved over a newer approved one, which would leave projects following a superseded protocol
+without anyone having chosen it.
 """
 
 from __future__ import annotations
@@ -74,6 +79,13 @@ def guideline_version_create(
     Guideline.objects.select_for_update().filter(
         pk=guideline.pk
     ).first()  # numbers are taken in turn
+    open_version = _open_version(guideline)
+    if open_version is not None:
+        raise ValidationError(
+            f"v{open_version.number} of {guideline.code} is still "
+            f"{open_version.get_status_display().lower()}: finish it (edit, submit and approve "
+            "it) before starting another version."
+        )
     latest = guideline.versions.aggregate(n=Max("number"))["n"] or 0
     version = GuidelineVersion(
         guideline=guideline,
@@ -85,6 +97,24 @@ def guideline_version_create(
     version.full_clean()
     version.save()
     return version
+
+
+def _open_version(guideline: Guideline) -> GuidelineVersion | None:
+    return guideline.versions.filter(
+        status__in=[GuidelineVersion.Status.DRAFT, GuidelineVersion.Status.IN_REVIEW]
+    ).first()
+
+
+def _newer_approved(version: GuidelineVersion) -> GuidelineVersion | None:
+    return (
+        GuidelineVersion.objects.filter(
+            guideline_id=version.guideline_id,
+            status=GuidelineVersion.Status.APPROVED,
+            number__gt=version.number,
+        )
+        .order_by("-number")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -125,7 +155,9 @@ def guideline_version_approve(
     *, user, version: GuidelineVersion, institute: Institute, comment: str = ""
 ) -> GuidelineVersion:
     """A lead of a required institute signs for it. The last signature approves the version and
-    supersedes the one approved before."""
+    supersedes the one approved before; a version older than the approved one is refused."""
+    # The guideline's lock orders approvals of its versions, so two cannot cross.
+    Guideline.objects.select_for_update().filter(pk=version.guideline_id).first()
     version = (
         GuidelineVersion.objects.select_for_update().select_related("guideline").get(pk=version.pk)
     )
@@ -142,6 +174,12 @@ def guideline_version_approve(
     if version.status != GuidelineVersion.Status.IN_REVIEW:
         raise ValidationError(
             f"Only a version in review can be approved; this version is {version.get_status_display().lower()}."
+        )
+    newer = _newer_approved(version)
+    if newer is not None:
+        raise ValidationError(
+            f"v{newer.number} is already approved; approving v{version.number} would supersede "
+            "a newer version."
         )
     if version.approvals.filter(institute=institute).exists():
         raise ValidationError({"institute": f"{institute.name} has already approved this version."})

@@ -13,6 +13,10 @@ project page, or named on the command line (`import_log`).
 3. It keeps the file in the log storage (CONCORD_LOG_DIR) under `imports/<project>/`, so the run
    page offers it for download.
 
+An explicit task or system only chooses among the candidates that match the log; one that
+contradicts the log's task name or model is refused unless the request confirms it
+(`override_mismatch` with a reason), and the run then says so on its page and in the API.
+
 A refused file leaves nothing behind: no row (the ingestion transaction rolls back) and no file
 (the stored copy is deleted before the error goes up). The same log imported again returns the
 run it made the first time (`created=False`) and stores nothing. Status policy (the ingestion
@@ -80,13 +84,30 @@ def run_import(
     system: AISystem | None = None,
     guideline_version=None,
     notes: str = "",
+    override_mismatch: bool = False,
+    override_reason: str = "",
     disposable: bool = False,
 ) -> IngestResult:
     """Import the log at `path` (its name as the user gave it: `filename`) into `project` for
     `institute`. `uploaded_by` None means the platform itself (`import_log`): no role is asked.
     `disposable`: `path` is a temporary file the caller deletes (an upload), which may become the
     stored copy without being copied. Raises PermissionDenied, ValidationError (LogRejected among
-    them) or LogReadError."""
+    them) or LogReadError.
+
+    `task`/`system` only choose among what matches the log's task name / model; a choice that
+    contradicts the log is refused (400 naming both) unless `override_mismatch` is set with a
+    non-empty `override_reason`, which the run then keeps with the uploader."""
+    if override_mismatch and not override_reason.strip():
+        raise ValidationError(
+            {
+                "override_reason": "Say why the run is filed under a task or system that its log "
+                "contradicts: an override needs a reason."
+            }
+        )
+    if override_reason.strip() and not override_mismatch:
+        raise ValidationError(
+            {"override_mismatch": "A reason was given but the override was not asked for."}
+        )
     if uploaded_by is not None:
         access.require(
             access.can_act_for(uploaded_by, project, institute),
@@ -120,6 +141,7 @@ def run_import(
                     guideline_version=guideline_version,
                     notes=notes,
                     log_file=name,
+                    override_reason=override_reason if override_mismatch else "",
                 )
                 if result.created:
                     stored = storage.save(name, _StagedFile(None, name=str(staged)))
@@ -131,3 +153,11 @@ def run_import(
                 storage.delete(stored)
             raise
     return result
+
+
+def import_message(result: IngestResult) -> str:
+    """What the user is told after an import: the page, the API and `import_log` say the same."""
+    run = result.run
+    if result.created:
+        return f"Imported run {run.pk}: {run.sample_count} samples."
+    return f"This log was already imported as run {run.pk}; nothing was added."

@@ -1,7 +1,8 @@
 """Writes for reviews of transcripts: people reading a sample and labelling it.
 
 Rules: evaluators and leads of the project (and programme managers) review; viewers read. A
-reviewer holds at most one review per sample result: saving again changes it. A manual score, when
+reviewer holds at most one review per sample result: saving again changes it. A review is evidence
+and is kept (`evaluations.models.evidence`): it can be changed, not withdrawn. A manual score, when
 given, is on the automatic scorer's 0-1 scale so that the two can be compared. Whether the review
 was made blind (without seeing which system answered) is recorded with it.
 """
@@ -49,14 +50,3 @@ def review_save(
         },
     )
     return review
-
-
-@transaction.atomic
-def review_delete(*, sample: SampleResult, reviewer) -> bool:
-    """Withdraw the reviewer's own review of the sample; True if there was one."""
-    access.require(
-        can_review(reviewer, sample.run.project),
-        "Only evaluators and leads of this project review transcripts.",
-    )
-    deleted, _ = SampleReview.objects.filter(sample=sample, reviewer=reviewer).delete()
-    return bool(deleted)

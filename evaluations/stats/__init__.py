@@ -27,9 +27,13 @@ or thousands of samples of most benchmarks; but agentic and expert-written tasks
 samples, where the normal interval is too narrow (with 10 samples the t critical value is 2.26, not
 1.96: the normal interval would cover ~92% instead of 95%). The t interval is never narrower, and
 converges to the normal one (within 0.3% at 500 samples), so it is a safe default at every size.
-``method="normal"`` gives the CLT interval. For accuracy-like scores (every value 0 or 1, one epoch)
-:func:`score_summary` uses the Wilson score interval instead, which stays sensible near 0% and 100%
-where ``mean ± t · SE`` collapses to a zero-width interval.
+``method="normal"`` gives the CLT interval. For scores bounded in [0, 1] :func:`score_summary` uses
+the Wilson score interval instead, which stays inside [0, 1] and sensible near 0% and 100% where
+``mean ± t · SE`` collapses to a zero-width interval or passes 1: for 0/1 scores with one epoch
+the plain Wilson interval, otherwise (several epochs, fractional scores) Wilson at the effective
+sample size of the clustered standard error, n_eff = p̂(1-p̂)/SE² (Kish's n / design effect;
+:func:`effective_wilson_interval`). Its coverage is in docs/results.md and
+tests/evaluations/stats/test_coverage.py.
 
 References
 ----------
@@ -37,6 +41,9 @@ References
   Evaluations", arXiv:2411.00640 (CLT and clustered standard errors, paired differences).
 - A. C. Cameron and D. L. Miller (2015), "A Practitioner's Guide to Cluster-Robust Inference",
   Journal of Human Resources 50(2): 317-372 (CR1 small-sample factor G/(G-1), G-1 degrees of freedom).
+- E. L. Korn and B. I. Graubard (1998), "Confidence intervals for proportions with small expected
+  number of positive counts estimated from survey data", Survey Methodology 24: 193-201
+  (effective sample size n / deff for a clustered proportion).
 - E. B. Wilson (1927), "Probable inference, the law of succession, and statistical inference",
   JASA 22: 209-212; R. G. Newcombe (1998), "Two-sided confidence intervals for the single
   proportion: comparison of seven methods", Statistics in Medicine 17: 857-872.
@@ -74,9 +81,11 @@ from evaluations.stats.distributions import (
     t_two_sided_p,
 )
 from evaluations.stats.estimates import (
+    EFFECTIVE_WILSON,
     ClusterMoments,
     MeanEstimate,
     clustered_standard_error,
+    effective_wilson_interval,
     is_binary,
     mean,
     mean_estimate,
@@ -93,6 +102,7 @@ from evaluations.stats.paired import (
 
 __all__ = [
     "DEFAULT_CONFIDENCE",
+    "EFFECTIVE_WILSON",
     "ClusterMoments",
     "FleissKappa",
     "KappaEstimate",
@@ -106,6 +116,7 @@ __all__ = [
     "cohen_kappa",
     "cohen_kappa_from_table",
     "critical_value",
+    "effective_wilson_interval",
     "fleiss_kappa",
     "is_binary",
     "mean",

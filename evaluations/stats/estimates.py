@@ -198,17 +198,13 @@ def score_summary(
     """What a results-matrix cell needs for a run's per-sample scores.
 
     Binary scores with one observation per sample: Wilson interval (:func:`proportion_estimate`).
-    Otherwise: t interval with the (clustered, when ``clusters`` repeat) standard error.
+    Other scores bounded in [0, 1] (several epochs, or fractional values): Wilson interval at the
+    effective sample size of the (clustered) standard error (:func:`effective_wilson_interval`).
+    Unbounded scores: t interval with the (clustered, when ``clusters`` repeat) standard error.
     """
-    xs = as_floats(values, "values")
-    if not xs:
-        raise ValueError("Cannot summarise no scores: values is empty.")
-    single = clusters is None or len(set(clusters)) == len(xs)
-    if clusters is not None:
-        check_same_length(xs, clusters, "values", "clusters")
-    if single and is_binary(xs):
-        return proportion_estimate(int(sum(xs)), len(xs), confidence=confidence)
-    return mean_estimate(xs, clusters=None if single else clusters, confidence=confidence)
+    return score_summary_from_moments(
+        ClusterMoments.from_values(values, clusters), confidence=confidence
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +214,8 @@ class ClusterMoments:
     With observations x_i in clusters c and x̄ = Σx_i / n: ``n`` observations, ``clusters`` G,
     ``total`` Σx_i, ``residual_sq`` = Σ_c (Σ_{i∈c} (x_i - x̄))² (the centred cluster totals,
     squared: centring first avoids the cancellation of the one-pass Σ S_c² - ... formula),
-    ``binary`` = every x in {0, 1}.
+    ``binary`` = every x in {0, 1}, ``low``/``high`` the smallest and largest x (None in moments
+    stored before they were recorded: such moments cannot say whether the values are bounded).
     """
 
     n: int
@@ -226,6 +223,18 @@ class ClusterMoments:
     total: float
     residual_sq: float
     binary: bool
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def bounded(self) -> bool | None:
+        """Every value in [0, 1] (a proportion or a fractional score): True or False, None when
+        unknown (older moments without ``low``/``high`` and not all 0/1)."""
+        if self.binary:
+            return True
+        if self.low is None or self.high is None:
+            return None
+        return self.low >= 0.0 and self.high <= 1.0
 
     @classmethod
     def from_values(
@@ -246,6 +255,8 @@ class ClusterMoments:
             total=math.fsum(xs),
             residual_sq=math.fsum(math.fsum(r) ** 2 for r in residuals.values()),
             binary=is_binary(xs),
+            low=min(xs),
+            high=max(xs),
         )
 
     @classmethod
@@ -270,6 +281,8 @@ class ClusterMoments:
             total=math.fsum(xs),
             residual_sq=math.fsum(centred_squares()),
             binary=is_binary(xs),
+            low=min(xs),
+            high=max(xs),
         )
 
 
@@ -288,4 +301,65 @@ def score_summary_from_moments(
         return proportion_estimate(round(mo.total), mo.n, confidence=confidence)
     g = mo.clusters
     se = math.sqrt(mo.residual_sq * g / (g - 1)) / mo.n if g >= 2 else None
-    return _estimate(mo.total / mo.n, se, n=mo.n, clusters=g, confidence=confidence, method="t")
+    m = mo.total / mo.n
+    if mo.bounded and se is not None:
+        # Rounding can put the mean of values in [0, 1] a hair outside it.
+        m = min(1.0, max(0.0, m))
+        low, high = effective_wilson_interval(
+            m, se, clusters=g, max_n=mo.n if mo.binary else None, confidence=confidence
+        )
+        return MeanEstimate(m, se, low, high, mo.n, g, float(g - 1), EFFECTIVE_WILSON, confidence)
+    return _estimate(m, se, n=mo.n, clusters=g, confidence=confidence, method="t")
+
+
+EFFECTIVE_WILSON = "wilson (effective n)"
+
+
+def effective_wilson_interval(
+    p: float,
+    stderr: float,
+    *,
+    clusters: int,
+    max_n: float | None = None,
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> tuple[float, float]:
+    """Wilson interval for a mean ``p`` of values in [0, 1] whose standard error ``stderr`` is not
+    the binomial one (epochs clustered by sample, or fractional scores).
+
+    The effective sample size is the number of independent 0/1 draws that would give the same
+    standard error: n_eff = p(1-p) / SE² (Kish's n / deff, with deff = clustered variance / iid
+    binomial variance; Korn & Graubard 1998 use it the same way for survey proportions). The
+    interval is ``wilson_interval`` at n_eff with p̂ = p, so it keeps Wilson's properties: inside
+    [0, 1], asymmetric near the edges, close to nominal coverage. For 0/1 values ``max_n`` (the
+    number of observations) caps n_eff: epochs never count for more than independent draws.
+    When every value is equal (p = 0 or 1, SE = 0), the data say nothing about the correlation
+    between epochs: n_eff = ``clusters`` (one draw per sample, the cautious choice). A fractional
+    score whose values are all equal (0 < p < 1, SE = 0) gets the degenerate interval (p, p), as
+    the t interval would.
+    """
+    check_confidence(confidence)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"p must be a mean of values in [0, 1] (got {p}).")
+    if stderr < 0 or not math.isfinite(stderr):
+        raise ValueError(f"stderr must be finite and >= 0 (got {stderr!r}).")
+    if clusters < 1:
+        raise ValueError(f"clusters must be at least 1 (got {clusters}).")
+    variance = p * (1.0 - p)
+    if variance == 0.0:
+        n_eff = float(clusters)
+    elif stderr == 0.0:
+        n_eff = math.inf
+    else:
+        n_eff = variance / (stderr * stderr)
+    if max_n is not None:
+        n_eff = min(n_eff, float(max_n))
+    if math.isinf(n_eff):
+        return (p, p)
+    z = normal_quantile(0.5 + confidence / 2.0)
+    z2 = z * z
+    denominator = 1.0 + z2 / n_eff
+    centre = (p + z2 / (2.0 * n_eff)) / denominator
+    half = z / denominator * math.sqrt(variance / n_eff + z2 / (4.0 * n_eff * n_eff))
+    low = 0.0 if p == 0.0 else min(p, max(0.0, centre - half))
+    high = 1.0 if p == 1.0 else max(p, min(1.0, centre + half))
+    return (low, high)

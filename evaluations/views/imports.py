@@ -24,6 +24,7 @@ from evaluations import uploads
 from evaluations.forms.fields import add_service_errors
 from evaluations.forms.imports import RunImportForm
 from evaluations.ingestion import LogReadError, LogRejected
+from evaluations.services.imports import import_message
 from evaluations.services.imports import run_import as import_service
 from evaluations.views._helpers import project_view
 
@@ -83,6 +84,8 @@ def _checked(request, project):
                 system=data["system"],
                 guideline_version=data["guideline_version"],
                 notes=data["notes"],
+                override_mismatch=data["override_mismatch"],
+                override_reason=data["override_reason"],
                 disposable=True,  # the upload's temporary file
             )
         except PermissionDenied as exc:
@@ -95,13 +98,8 @@ def _checked(request, project):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            run = result.run
-            text = (
-                f"Imported run {run.pk}: {run.sample_count} samples."
-                if result.created
-                else f"This log was imported before: run {run.pk}."
-            )
-            url = reverse("runs:detail", kwargs={"run_id": run.pk})
+            text = import_message(result)
+            url = reverse("runs:detail", kwargs={"run_id": result.run.pk})
             if _wants_json(request):
                 return JsonResponse({"url": url, "created": result.created, "message": text})
             messages.success(request, text)

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from config.views import button_action, post_only, render_page
+from evaluations import rules
 from evaluations.forms import fields as form_fields
 from evaluations.forms import projects as project_forms
 from evaluations.models import EvaluationProject, Finding
@@ -100,6 +101,7 @@ def project_detail(request, slug):
         "can_act": access.can_act(user, project),
         "can_see_results": can_see_results,
         "findings": findings,
+        "superseded_guidelines": rules.superseded_adoptions(project),
         "next_statuses": [
             EvaluationProject.Status(s)
             for s in EvaluationProject.Status.values
@@ -158,7 +160,10 @@ def project_transition(request, project):
 @project_view("manage")
 def guideline_adopt(request, project):
     form = project_forms.AdoptGuidelineForm(
-        request.POST or None, user=request.user, project=project
+        request.POST or None,
+        user=request.user,
+        project=project,
+        initial={"version": request.GET.get("version")},  # the project page's "adopt vN" link
     )
     if request.method == "POST" and form.is_valid():
         version = form.cleaned_data["version"]

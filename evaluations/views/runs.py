@@ -10,12 +10,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from config.views import button_action, post_only
 from evaluations.forms import results as result_forms
-from evaluations.results import comparisons, exports, scores, transcripts
+from evaluations.results import comparisons, exports, representative, scores, transcripts
 from evaluations.selectors import runs as run_selectors
-from institutes import audit
+from evaluations.services import results as result_services
+from institutes import access, audit
 
 SAMPLES_PER_PAGE = 50
 
@@ -38,6 +40,8 @@ def run_detail(request, run_id: int):
         "page": Paginator(samples, SAMPLES_PER_PAGE).get_page(request.GET.get("page")),
         "other_runs": run_selectors.other_runs(run),
         "has_log": bool(run.log_file),
+        "cell_pin": representative.cell_pin(run),
+        "can_pin": access.can_manage(request.user, run.project),
     }
     return render(request, "evaluations/results/run_detail.html", context)
 
@@ -64,3 +68,36 @@ def run_samples_export(request, run_id: int, fmt: str):
     run = run_selectors.run_for(request.user, run_id)
     audit.record_export(request, project_id=run.project_id, run=run.pk, what="samples", fmt=fmt)
     return exports.samples_csv(run) if fmt == "csv" else exports.samples_json(run)
+
+
+def _run(user, run_id: int):
+    return run_selectors.run_for(user, run_id)
+
+
+@login_required
+@post_only(_run)
+def run_pin(request, run_id: int):
+    """A lead makes this run its cell's headline on the results page, the charts and exports."""
+    run = _run(request.user, run_id)
+    button_action(
+        request,
+        result_services.run_pin,
+        user=request.user,
+        run=run,
+        success=f"Run {run.pk} now stands for {run.task.name} on {run.system} in the results.",
+    )
+    return redirect("runs:detail", run_id=run.pk)
+
+
+@login_required
+@post_only(_run)
+def run_unpin(request, run_id: int):
+    run = _run(request.user, run_id)
+    button_action(
+        request,
+        result_services.run_unpin,
+        user=request.user,
+        run=run,
+        success="Unpinned: the cell shows its latest complete run again.",
+    )
+    return redirect("runs:detail", run_id=run.pk)

@@ -81,10 +81,6 @@ def sample_review(request, run_id: int, sample_pk: int):
         "Only evaluators and leads of this project review transcripts.",
     )
     back = reverse("runs:sample_detail", kwargs={"run_id": run_id, "sample_pk": sample.pk})
-    if request.POST.get("delete"):
-        if review_services.review_delete(sample=sample, reviewer=user):
-            messages.success(request, "Your review is withdrawn.")
-        return redirect(back + "#review")
     form = result_forms.ReviewForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data

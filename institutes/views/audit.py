@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import connection
 from django.shortcuts import render
 
-from institutes import access, selectors
+from institutes import access, audit_text, selectors
 
 EVENTS_PER_PAGE = 50
-ACTIONS = ["insert", "update", "delete", "export", "embargoed_read", "access_denied"]
+ACTIONS = {
+    "insert": "Created",
+    "update": "Changed",
+    "delete": "Deleted",
+    "bulk_insert": "Samples written",
+    "export": "Exports",
+    "embargoed_read": "Reads under embargo",
+    "access_denied": "Refused access",
+}
 
 
 @login_required
@@ -29,7 +38,9 @@ def project_audit(request, slug: str):
         {
             "project": project,
             "page": page,
-            "actions": ACTIONS,
+            "lines": audit_text.describe(list(page.object_list)),
+            "actions": ACTIONS.items(),
+            "keeps_trail": connection.vendor in ("postgresql", "sqlite"),
             "action": action,
             "results_hidden": not access.can_see_results(request.user, project),
         },

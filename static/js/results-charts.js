@@ -84,13 +84,29 @@
     },
   };
 
+  // Category labels that never overlap: wrapped to the width of one bar's slot; when that would
+  // take more than three lines, one slanted line each instead.
+  function labelsFor(canvas, points) {
+    const names = points.map((p) => (p.reference ? "◇ " : "◆ ") + p.label);
+    const width = (canvas.parentElement && canvas.parentElement.clientWidth) || 600;
+    const perLine = Math.max(6, Math.floor(width / Math.max(1, points.length) / 7.5));
+    const wrapped = names.map((name) => wrap(name, perLine));
+    if (wrapped.every((lines) => lines.length <= 3)) {
+      return { labels: wrapped, ticks: { color: INK, autoSkip: false, maxRotation: 0 } };
+    }
+    return { labels: names, ticks: { color: INK, autoSkip: false, minRotation: 30, maxRotation: 60 } };
+  }
+
   function draw(canvas, chart) {
     const points = chart.points;
-    const unit = points.every((p) => p.mean >= 0 && p.mean <= 1 && (p.high === null || p.high <= 1));
+    // The y range comes with the data (`ResultsMatrix.charts`): 0-1 for proportions, else wide
+    // enough for every whisker, so no interval is ever cut off.
+    const axis = chart.y || { min: 0, max: 1, unit: true };
+    const x = labelsFor(canvas, points);
     const config = {
       type: "bar",
       data: {
-        labels: points.map((p) => wrap((p.reference ? "◇ " : "◆ ") + p.label, 18)),
+        labels: x.labels,
         datasets: [
           {
             label: chart.metric,
@@ -110,10 +126,10 @@
         animation: false,
         layout: { padding: { top: 22 } },
         scales: {
-          y: unit
+          y: axis.unit
             ? { min: 0, max: 1, ticks: { stepSize: 0.2, callback: (v) => Number(v).toFixed(1) } }
-            : { beginAtZero: true },
-          x: { ticks: { color: INK, autoSkip: false, maxRotation: 0 } },
+            : { min: axis.min, max: axis.max },
+          x: { ticks: x.ticks },
         },
         plugins: {
           legend: { display: false },
@@ -122,7 +138,7 @@
               label(item) {
                 const p = points[item.dataIndex];
                 const ci = p.low === null ? "no CI" : "95% CI [" + fmt(p.low, 3) + ", " + fmt(p.high, 3) + "]";
-                return fmt(p.mean, 3) + " " + ci + ", n=" + p.n + (p.reference ? " (reference)" : "");
+                return fmt(p.mean, 3) + " " + ci + ", n=" + p.n + (p.reference ? " (reference)" : "") + (p.partial ? ", " + p.partial : "") + (p.pinned ? ", pinned" : "");
               },
             },
           },

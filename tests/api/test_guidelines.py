@@ -127,3 +127,33 @@ def test_guidelines_filter_by_institute_and_domain(guideline, alice):
     assert client.get(BASE, {"institute": "inst-b"}).json()["count"] == 1
     assert client.get(BASE, {"institute": "inst-c"}).json()["count"] == 0
     assert client.get(BASE, {"domain": "biological"}).json()["count"] == 0
+
+
+def test_a_second_open_version_is_refused_while_one_is_a_draft_or_in_review(guideline, alice):
+    client = bearer(alice)
+    assert client.post(f"{BASE}{guideline.code}/versions/", {"body_markdown": "v1"}).status_code
+    for _ in ("draft", "in review"):
+        second = client.post(f"{BASE}{guideline.code}/versions/", {"body_markdown": "v2"})
+        assert second.status_code == 400
+        assert "v1 of cyber-ctf is still" in error_of(second)["message"]
+        client.post(version_url(guideline, 1, "submit"))
+    assert list(guideline.versions.values_list("number", flat=True)) == [1]
+
+
+def test_approving_an_older_version_after_a_newer_one_is_refused(
+    guideline, approved_version, alice, carol
+):
+    # v2 reached review before v1's approval (stored so: the service keeps one version open).
+    GuidelineVersion.objects.filter(pk=approved_version.pk).update(number=3)
+    older = GuidelineVersion.objects.create(
+        guideline=guideline, number=2, body_markdown="older", status="in_review"
+    )
+    for user, institute in ((carol, "inst-b"), (alice, "inst-a")):
+        response = bearer(user).post(version_url(guideline, 2, "approve"), {"institute": institute})
+        assert response.status_code == 400
+        assert error_of(response)["message"] == (
+            "v3 is already approved; approving v2 would supersede a newer version."
+        )
+    older.refresh_from_db()
+    assert (older.status, older.approvals.count()) == ("in_review", 0)
+    assert GuidelineVersion.objects.get(number=3, guideline=guideline).status == "approved"

@@ -45,8 +45,14 @@ def grow(alice, institute_a, pm, start: int, n: int) -> None:
             owner_institute=institute_a,
             required_institutes=[institute_a, partner],
         )
-        for body in ("v1", "v2"):
-            guidelines.guideline_version_create(user=alice, guideline=g, body_markdown=body)
+        for body in ("v1", "v2"):  # v1 approved, v2 a draft: one version open at a time
+            version = guidelines.guideline_version_create(
+                user=alice, guideline=g, body_markdown=body
+            )
+            if body == "v1":
+                guidelines.guideline_version_submit(user=alice, version=version)
+                version.status = "approved"  # the signatures are not what this test counts
+                version.save(update_fields=["status"])
 
 
 LISTS = [

@@ -236,8 +236,9 @@ def big_project(institute: Institute, *, n: int, members: list[User]) -> Evaluat
 class JointWorld:
     """Institute A (alice lead, bob evaluator, vera viewer) leads the project; B (carol lead)
     takes part; C (charlie) does not. Guideline `bio-protocol`: v1 approved and adopted, v2 in
-    review (B has signed, A has not), v3 draft. Guideline `cyber-protocol` (A signs alone):
-    v1 approved, not adopted by the project (`adoptable`)."""
+    review (B has signed, A has not). Guideline `cyber-protocol` (A and B sign too): v1 approved,
+    not adopted by the project (`adoptable`), v2 a draft (`draft`). A guideline has at most one
+    open version, so the draft and the version in review belong to different guidelines."""
 
     project: EvaluationProject
     target: AISystem
@@ -249,8 +250,8 @@ class JointWorld:
     guideline: Guideline
     v1: GuidelineVersion
     v2: GuidelineVersion
-    v3: GuidelineVersion
     adoptable: GuidelineVersion
+    draft: GuidelineVersion
     carol: User
 
 
@@ -312,22 +313,23 @@ def joint_world(*, alice, pm, institute_a, institute_b, institute_c=None) -> Joi
     )
     v2 = guidelines.guideline_version_submit(user=alice, version=v2)
     guidelines.guideline_version_approve(user=carol, version=v2, institute=institute_b)
-    v3 = guidelines.guideline_version_create(
-        user=alice, guideline=guideline, body_markdown="# Protocol\n\nRun 20 epochs.\n"
-    )
     other = guidelines.guideline_create(
         user=alice,
         code="cyber-protocol",
         title="Cyber protocol",
         owner_institute=institute_a,
-        required_institutes=[institute_a],
+        required_institutes=[institute_a, institute_b],
     )
     other_v1 = guidelines.guideline_version_create(
         user=alice, guideline=other, body_markdown="Solve CTFs."
     )
     guidelines.guideline_version_submit(user=alice, version=other_v1)
+    guidelines.guideline_version_approve(user=alice, version=other_v1, institute=institute_a)
     other_v1 = guidelines.guideline_version_approve(
-        user=alice, version=other_v1, institute=institute_a
+        user=carol, version=other_v1, institute=institute_b
+    )
+    draft = guidelines.guideline_version_create(
+        user=alice, guideline=other, body_markdown="Solve CTFs.\n\nWithin 20 minutes.\n"
     )
     return JointWorld(
         project=project,
@@ -340,7 +342,7 @@ def joint_world(*, alice, pm, institute_a, institute_b, institute_c=None) -> Joi
         guideline=guideline,
         v1=v1,
         v2=v2,
-        v3=v3,
         adoptable=other_v1,
+        draft=draft,
         carol=carol,
     )

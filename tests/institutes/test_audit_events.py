@@ -183,7 +183,7 @@ def test_a_lead_sees_the_projects_trail(client, alice, rw):
     assert response.status_code == 200
     body = response.content.decode()
     assert "Reward hacking in the cyber range" in body
-    assert "evaluations_runscore" in body  # rows under a run carry the run's project
+    assert "recorded the score" in body  # rows under a run carry the run's project
 
 
 @pytest.mark.parametrize(("who", "status"), [("vera", 403), ("bob", 403), ("charlie", 404)])
@@ -199,12 +199,13 @@ def test_the_projects_trail_is_paginated_with_bounded_queries(
     client.force_login(alice)
     url = reverse("project_audit", kwargs={"slug": rw.project.slug})
     client.get(url)
-    with django_assert_max_num_queries(12):
+    # One query per kind of object named on the page, never one per event.
+    with django_assert_max_num_queries(30):
         first = client.get(url)
     AuditEvent.objects.bulk_create(
         AuditEvent(action="export", project_id=rw.project.pk, changes={"n": n}) for n in range(300)
     )
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(30):
         page = client.get(url, {"page": 3})
     assert page.context["page"].paginator.num_pages > first.context["page"].paginator.num_pages
     assert len(page.context["page"].object_list) == 50
@@ -219,5 +220,5 @@ def test_under_an_embargo_a_programme_manager_outside_sees_no_results_in_the_tra
     body = response.content.decode()
     assert response.status_code == 200
     assert "Secret-capability-finding" not in body
-    assert "evaluations_runscore" not in body
+    assert "recorded the score" not in body
     assert "under embargo" in body

@@ -1,7 +1,8 @@
 """API routes for projects, systems, guidelines and findings (issue 3). The world is the page
 matrix's (tests.evaluations.factories.joint_world): project `frontier` led by A with B as
-partner; guideline `bio-protocol` (v1 approved, v2 in review signed by B, v3 draft);
-`adoptable` an approved version of another guideline of A.
+partner; guideline `bio-protocol` (v1 approved, v2 in review signed by B); `cyber-protocol`, another
+guideline of A, with `adoptable` its approved v1 and `draft` its v2; `fresh_guideline` without
+versions, where one may be drafted.
 
 Reading: anonymous 401, outsider 404, participants and programme managers 200.
 Writing: 403 below the role the service asks for, 404 for outsiders (the object is not found
@@ -101,8 +102,6 @@ api_register(
     "project-adopt",
     kwargs=project,
     post=manage(201),
-    # The version is of a guideline of A's alone: to dan (at B) it does not exist (400).
-    partner={"POST": 400},
     data=lambda w: {"version": w.adoptable.pk},
 )
 
@@ -126,7 +125,7 @@ api_register(
 
 
 def version(attr: str):
-    return lambda w: {"code": w.guideline.code, "number": getattr(w, attr).number}
+    return lambda w: {"code": getattr(w, attr).guideline.code, "number": getattr(w, attr).number}
 
 
 api_register(
@@ -143,19 +142,19 @@ api_register(
 api_register("guideline-detail", kwargs=lambda w: {"code": w.guideline.code}, get=read())
 api_register(
     "guideline-versions",
-    kwargs=lambda w: {"code": w.guideline.code},
+    kwargs=lambda w: {"code": w.fresh_guideline.code},
     get=read(),
     post=act(201),
     data=lambda w: {"body_markdown": "# Protocol\n\nRun 30 epochs."},
 )
 api_register(
     "guideline-version-detail",
-    kwargs=version("v3"),
+    kwargs=version("draft"),
     get=read(),
     patch=act(),
     data=lambda w: {"body_markdown": "# Protocol\n\nRun 25 epochs."},
 )
-api_register("guideline-version-submit", kwargs=version("v3"), post=act())
+api_register("guideline-version-submit", kwargs=version("draft"), post=act())
 api_register(
     "guideline-version-approve",
     kwargs=version("v2"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from evaluations.models import Domain
+from evaluations.services import guidelines
 from tests.evaluations.factories import joint_world
 from tests.permissions.registry import answers, everyone, register, world_part
 
@@ -23,6 +24,14 @@ def evaluations_world(w) -> None:
         institute_b=w.institute_b,
     )
     w.extra.update({key: getattr(jw, key) for key in asdict(jw)})
+    # A guideline with no open version, where a new version can be drafted (one open at a time).
+    w.extra["fresh_guideline"] = guidelines.guideline_create(
+        user=w.users["lead"],
+        code="rad-protocol",
+        title="Radiological protocol",
+        owner_institute=w.institute_a,
+        required_institutes=[w.institute_a, w.institute_b],
+    )
 
 
 def read() -> dict:
@@ -189,7 +198,7 @@ def guideline(w) -> dict:
 
 
 def version(attr: str):
-    return lambda w: {"code": w.guideline.code, "number": getattr(w, attr).number}
+    return lambda w: {"code": getattr(w, attr).guideline.code, "number": getattr(w, attr).number}
 
 
 register("guidelines:list", get=everyone(200))
@@ -213,21 +222,21 @@ register(
 )
 register(
     "guidelines:version_create",
-    kwargs=guideline,
+    kwargs=lambda w: {"code": w.fresh_guideline.code},
     get=act(200),
     post=act(),
     data=lambda w: {"body_markdown": "# Protocol\n\nRun 30 epochs.", "change_summary": "More."},
 )
 register(
     "guidelines:version_edit",
-    kwargs=version("v3"),
+    kwargs=version("draft"),
     get=act(200),
     post=act(),
     data=lambda w: {"body_markdown": "# Protocol\n\nRun 25 epochs."},
 )
 register(
     "guidelines:version_submit",
-    kwargs=version("v3"),
+    kwargs=version("draft"),
     get=post_only(act()),
     post=act(),
 )

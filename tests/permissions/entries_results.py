@@ -109,6 +109,20 @@ register(
     post=act(),
     data=lambda w: {"label": w.label.pk, "manual_score": "0", "note": "Refused."},
 )
+# Choosing a cell's headline run: leads of a participating institute and programme managers.
+# Unpinning a run that is not pinned is refused with a message (still a redirect).
+register(
+    "runs:pin",
+    kwargs=run_a,
+    get=post_only(),
+    post=answers(outsider=404, viewer=403, evaluator=403, lead=302, pm=302),
+)
+register(
+    "runs:unpin",
+    kwargs=run_a,
+    get=post_only(),
+    post=answers(outsider=404, viewer=403, evaluator=403, lead=302, pm=302),
+)
 register(
     "runs:compare",
     get=read(),

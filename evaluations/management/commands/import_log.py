@@ -1,6 +1,6 @@
 """python manage.py import_log <path> --project <slug> --institute <code>
                              [--task <slug>] [--system <id or model>] [--guideline-version <id>]
-                             [--notes <text>]
+                             [--notes <text>] [--override-mismatch --override-reason <text>]
 
 Imports a log computed elsewhere (an Inspect `.eval` or `.json` log, or lm-evaluation-harness
 results: `results_*.json`, or a `.zip` of its output folder) with the same service as the upload
@@ -9,8 +9,9 @@ kept in the log storage. Run by an operator, so no role is asked; the audit trai
 the system.
 
 Exit status: 0 when the run was imported, or had been before (it says which); 1 when the log is
-refused (unreadable, unsafe, incomplete, or its task or model matches nothing in Concord: the
-message says what); 2 when an argument names nothing (no such file, project, institute, task,
+refused (unreadable, unsafe, incomplete, its task or model matches nothing in Concord, or
+--task/--system contradicts the log without --override-mismatch and a reason: the message says
+what); 2 when an argument names nothing (no such file, project, institute, task,
 system or guideline version).
 """
 
@@ -23,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.ingestion import LogReadError
 from evaluations.models import AISystem, EvaluationProject, EvaluationTask, GuidelineVersion
-from evaluations.services.imports import run_import
+from evaluations.services.imports import import_message, run_import
 from institutes import audit
 from institutes.models import Institute
 
@@ -58,6 +59,15 @@ class Command(BaseCommand):
             "--guideline-version", type=int, help="Id of the adopted guideline version followed."
         )
         parser.add_argument("--notes", default="", help="Notes kept with the run.")
+        parser.add_argument(
+            "--override-mismatch",
+            action="store_true",
+            help="File the run under --task/--system even though the log's own task name or "
+            "model contradicts them (refused otherwise); needs --override-reason.",
+        )
+        parser.add_argument(
+            "--override-reason", default="", help="Why the override: kept and shown on the run."
+        )
 
     def handle(self, *args, path, project, institute, task, system, notes, **options):
         source = Path(path).expanduser()
@@ -91,6 +101,8 @@ class Command(BaseCommand):
                     system=the_system,
                     guideline_version=version,
                     notes=notes,
+                    override_mismatch=options.get("override_mismatch", False),
+                    override_reason=options.get("override_reason") or "",
                 )
         except LogReadError as exc:
             raise CommandError(str(exc), returncode=REFUSED) from exc
@@ -98,7 +110,7 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages), returncode=REFUSED) from exc
         run = result.run
         if not result.created:
-            self.stdout.write(f"Already imported: run {run.pk} ({run.inspect_eval_id}).")
+            self.stdout.write(f"{import_message(result)} ({run.inspect_eval_id})")
             return
         figure = (
             f"{run.primary_scorer}/{run.primary_metric} = {run.primary_value:.4g}"

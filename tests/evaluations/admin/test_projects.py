@@ -58,7 +58,7 @@ def test_programme_managers_browse_every_admin_list_with_filters_and_search(clie
         ("evaluationproject", "project"),
         ("aisystem", "target"),
         ("guideline", "guideline"),
-        ("guidelineversion", "v3"),
+        ("guidelineversion", "draft"),
         ("finding", "finding"),
     ],
 )
@@ -154,10 +154,13 @@ def test_a_draft_version_is_edited_through_the_service_and_a_submitted_one_is_fr
 ):
     client.force_login(pm)
     response = change_post(
-        client, "guidelineversion", jw.v3.pk, {"body_markdown": "# Edited", "change_summary": "x"}
+        client,
+        "guidelineversion",
+        jw.draft.pk,
+        {"body_markdown": "# Edited", "change_summary": "x"},
     )
     assert response.status_code == 302
-    assert GuidelineVersion.objects.get(pk=jw.v3.pk).body_markdown == "# Edited"
+    assert GuidelineVersion.objects.get(pk=jw.draft.pk).body_markdown == "# Edited"
     change_post(client, "guidelineversion", jw.v2.pk, {"body_markdown": "# Sneaky"})
     assert GuidelineVersion.objects.get(pk=jw.v2.pk).body_markdown != "# Sneaky"
 
@@ -166,9 +169,9 @@ def test_submitting_drafts_is_an_admin_action(client, jw, pm):
     client.force_login(pm)
     client.post(
         changelist("guidelineversion"),
-        {"action": "submit_for_review", "_selected_action": [jw.v3.pk]},
+        {"action": "submit_for_review", "_selected_action": [jw.draft.pk]},
     )
-    assert GuidelineVersion.objects.get(pk=jw.v3.pk).status == "in_review"
+    assert GuidelineVersion.objects.get(pk=jw.draft.pk).status == "in_review"
 
 
 def test_an_ai_system_with_a_key_instead_of_a_variable_name_is_a_form_error(client, pm):

@@ -147,14 +147,20 @@ def test_an_unknown_model_is_named_and_no_system_is_created(qa_logs, world, targ
     assert rows() == (0, 0, 0)
 
 
-def test_task_and_system_given_in_the_request_are_used(qa_logs, world, target_system, bob):
-    target_system.inspect_model = "openai-api/lab/frontier"
-    target_system.save()
-    task = TaskFactory(slug="qa-renamed", inspect_ref="custom:other")
-    response = post_log(bearer(bob), qa_logs["eval"], task=task.slug, system=target_system.pk)
+def test_task_and_system_given_in_the_request_choose_among_those_matching_the_log(
+    qa_logs, world, target_system, bob
+):
+    twin = AISystemFactory(inspect_model="mockllm/model")
+    ProjectSystemFactory(project=world, system=twin)
+    task = TaskFactory(slug="qa-renamed", inspect_ref="custom:concord_knowledge_qa")
+    response = post_log(bearer(bob), qa_logs["eval"])
+    assert response.status_code == 400
+    assert "Several" in " ".join(error_of(response)["fields"]["task"])
+    response = post_log(bearer(bob), qa_logs["eval"], task=task.slug, system=twin.pk)
     assert response.status_code == 201, response.content[:300]
     run = EvaluationRun.objects.get()
-    assert (run.task, run.system) == (task, target_system)
+    assert (run.task, run.system) == (task, twin)
+    assert (run.override_task, run.override_system) == (False, False)
 
 
 def test_a_system_outside_the_project_is_refused(qa_logs, world, bob):

@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 
 from evaluations.models import EvaluationRun
 from institutes.models import AuditEvent
+from tests.evaluations.factories import AISystemFactory, ProjectSystemFactory, TaskFactory
 from tests.evaluations.ingestion.helpers import files_under, rows
 
 
@@ -33,15 +34,45 @@ def test_a_log_is_imported_and_kept_in_the_log_storage(qa_logs, world, capsys, l
 def test_the_same_log_again_says_so_and_succeeds(qa_logs, world, capsys):
     run_command(qa_logs["json"])
     run_command(qa_logs["json"])
-    assert "Already imported: run" in capsys.readouterr().out
+    run = EvaluationRun.objects.get()
+    assert f"already imported as run {run.pk}; nothing was added" in capsys.readouterr().out
     assert EvaluationRun.objects.count() == 1
 
 
 def test_system_and_task_may_be_named(qa_logs, world, target_system, qa_task):
-    target_system.inspect_model = "openai-api/lab/frontier"
-    target_system.save()
-    run_command(qa_logs["eval"], system="openai-api/lab/frontier", task=qa_task.slug)
+    run_command(qa_logs["eval"], system="mockllm/model", task=qa_task.slug)
     assert EvaluationRun.objects.get().system == target_system
+
+
+def test_a_system_that_contradicts_the_log_is_refused_with_exit_1(
+    qa_logs, world, target_system, log_dir
+):
+    other = AISystemFactory(inspect_model="openai-api/lab/frontier")
+    ProjectSystemFactory(project=world, system=other)
+    with pytest.raises(CommandError) as caught:
+        run_command(qa_logs["eval"], system="openai-api/lab/frontier")
+    assert caught.value.returncode == 1
+    message = str(caught.value)
+    assert "The log's model is 'mockllm/model'" in message
+    assert "model 'openai-api/lab/frontier'" in message
+    assert rows() == (0, 0, 0)
+    assert files_under(log_dir) == []
+
+
+def test_the_command_may_override_a_contradicting_task_with_a_reason(qa_logs, world, capsys):
+    other = TaskFactory(slug="qa-other", inspect_ref="custom:other")
+    with pytest.raises(CommandError, match="needs a reason"):
+        run_command(qa_logs["eval"], task=other.slug, override_mismatch=True)
+    assert rows() == (0, 0, 0)
+    run_command(
+        qa_logs["eval"], task=other.slug, override_mismatch=True, override_reason="Renamed task."
+    )
+    run = EvaluationRun.objects.get()
+    assert (run.task, run.override_task, run.override_by) == (other, True, None)
+    assert run.override_notice == (
+        "Imported under task qa-other; the log says 'concord_knowledge_qa' — by an operator "
+        "(import_log): Renamed task."
+    )
 
 
 @pytest.mark.parametrize(

@@ -237,9 +237,18 @@ def test_an_unknown_task_is_named_and_nothing_is_created(qa_logs, ingest, qa_tas
     assert not EvaluationRun.objects.exists()
 
 
-def test_a_task_given_explicitly_is_used_even_if_names_differ(qa_logs, ingest):
+def test_a_job_s_own_task_is_used_even_if_names_differ(qa_logs, ingest):
+    """Concord ran the job's task itself: the log cannot contradict it."""
     task = TaskFactory(inspect_ref="custom:other")
-    assert ingest(qa_logs["eval"], task=task).run.task == task
+    result = ingest(qa_logs["eval"], task=task, source=EvaluationRun.Source.JOB)
+    assert (result.run.task, result.run.override_task) == (task, False)
+
+
+def test_an_imported_task_that_contradicts_the_log_is_refused(qa_logs, ingest):
+    task = TaskFactory(slug="qa-other", inspect_ref="custom:other")
+    with pytest.raises(ValidationError, match="you chose task 'qa-other'"):
+        ingest(qa_logs["eval"], task=task)
+    assert not EvaluationRun.objects.exists()
 
 
 def test_a_model_with_no_system_in_the_project_is_named(qa_logs, ingest, target_system):

@@ -2,8 +2,9 @@
 and the project's CSV and JSON exports give the same headline estimate and 95% interval for the
 same run, because they all read it from `evaluations.results.scores`.
 
-Three runs cover the three rules: 9 of 10 correct on one epoch (Wilson), two epochs of 0/1 scores
-(t clustered by sample) and a continuous score (t). Each run also reports a standard error of its
+Four runs cover the rules: 9 of 10 correct on one epoch (Wilson), two epochs of 0/1 scores and a
+fractional score in [0, 1] (Wilson at the effective n of the clustered SE), and a score outside
+[0, 1] (t). Each run also reports a standard error of its
 own (as Inspect does) whose mean ± t·SE interval differs: no surface may show that one. Pages are
 compared at the precision they print; the API, the JSON, the CSV, the matrix and the charts give
 the raw numbers, which must be equal.
@@ -46,11 +47,13 @@ TWO_EPOCHS = {
     "7": [1.0, 1.0],
 }
 CONTINUOUS = [0.2, 0.55, 0.9, 0.35, 0.7, 0.1, 0.65, 0.8]
+UNBOUNDED = [2.0, 5.5, 9.0, 3.5, 7.0, 1.0, 6.5, 8.0]
 
 CASES = {
     "nine_of_ten": (NINE_OF_TEN, "wilson"),
-    "two_epochs": (TWO_EPOCHS, "t"),
-    "continuous": (CONTINUOUS, "t"),
+    "two_epochs": (TWO_EPOCHS, stats.EFFECTIVE_WILSON),
+    "continuous": (CONTINUOUS, stats.EFFECTIVE_WILSON),
+    "unbounded": (UNBOUNDED, "t"),
 }
 
 
@@ -181,7 +184,7 @@ def test_every_surface_gives_the_same_interval_for_the_same_run(
 def test_a_run_without_sample_scores_has_no_interval_anywhere(client, project, institute_a, vera):
     """Only the reported figures: no surface builds an interval of its own from them."""
     run = make_run(project, institute_a, "no-samples", NINE_OF_TEN, stored=False)
-    run.samples.all().delete()
+    run.samples.update(score=None, scores={})  # rows kept, nothing scored
     api = APIClient()
     api.force_login(vera)
     detail = api.get(f"/api/v1/runs/{run.pk}/").json()

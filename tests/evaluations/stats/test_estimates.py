@@ -167,12 +167,15 @@ def test_proportion_estimate_stderr_matches_standard_error_of_the_bits():
     assert est.method == "wilson"
 
 
-def test_score_summary_picks_wilson_for_binary_and_t_otherwise():
+def test_score_summary_picks_wilson_for_bounded_scores_and_t_otherwise():
     assert stats.score_summary([1, 0, 1, 1]).method == "wilson"
-    assert stats.score_summary([1, 0.5, 1, 1]).method == "t"
-    # Binary with several epochs per sample: clustered t interval.
+    # Fractional scores in [0, 1]: Wilson at the effective n of their standard error.
+    assert stats.score_summary([1, 0.5, 1, 1]).method == stats.EFFECTIVE_WILSON
+    # Binary with several epochs per sample: the same, with the SE clustered by sample.
     clustered = stats.score_summary([1, 0, 1, 1], clusters=["a", "a", "b", "b"])
-    assert (clustered.method, clustered.clusters) == ("t", 2)
+    assert (clustered.method, clustered.clusters) == (stats.EFFECTIVE_WILSON, 2)
+    # Scores outside [0, 1]: t interval.
+    assert stats.score_summary([1, 2.5, 0, 4]).method == "t"
     # All correct: Wilson still gives an interval below 1, where mean ± t·SE would be [1, 1].
     perfect = stats.score_summary([1] * 30)
     assert perfect.ci_low == approx(30 / (30 + Z975**2))

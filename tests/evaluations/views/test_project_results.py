@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from evaluations import stats
-from evaluations.models import EvaluationRun
+from evaluations.models import Participation
 from evaluations.results.matrix import build_matrix
-from tests.evaluations.factories import TaskFactory
+from tests.evaluations.factories import ParticipationFactory, ProjectFactory, TaskFactory
 from tests.evaluations.results_world import CYBER, QA_A, QA_B, QA_REF, build_results_world, make_run
 
 
@@ -125,9 +125,10 @@ def test_results_page_has_no_inline_script_or_style(client, rw, vera):
 
 
 def test_project_without_runs_says_so(client, rw, vera):
-    EvaluationRun.objects.filter(project=rw.project).delete()
+    empty = ProjectFactory(title="Nothing run yet")
+    ParticipationFactory(project=empty, institute=rw.institute_a, role=Participation.Role.LEAD)
     client.force_login(vera)
-    body = client.get(results_url(rw.project)).content.decode()
+    body = client.get(results_url(empty)).content.decode()
     assert "No successful run yet" in body
     assert "results-chart-data" not in body
 

@@ -498,7 +498,7 @@ def test_the_adopt_form_offers_no_draft_or_adopted_version(client, jw, alice):
     offered = set(response.context["form"].fields["version"].queryset)
     assert offered == {jw.adoptable}
     response = post(
-        client, alice, "projects:guideline_adopt", {"version": jw.v3.pk}, slug="frontier"
+        client, alice, "projects:guideline_adopt", {"version": jw.draft.pk}, slug="frontier"
     )
     assert response.status_code == 200
     assert "version" in response.context["form"].errors

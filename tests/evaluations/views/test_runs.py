@@ -59,8 +59,10 @@ def test_every_scorer_and_metric_is_listed_and_mean_metrics_get_a_sample_based_c
     body = client.get(run_url(run)).content.decode()
     judge = stats.score_summary([1, 1, 0, 0, 1, 0])
     assert f"[{judge.ci_low:.3f}, {judge.ci_high:.3f}]" in body  # from the sample values
-    f1 = stats.critical_value(0.95, method="t", df=5) * 0.1
-    assert f"[{0.4 - f1:.3f}, {0.4 + f1:.3f}]" in body  # from the reported standard error
+    # From the reported standard error: the judge's values are 0/1, so Wilson at the effective n.
+    low, high = stats.effective_wilson_interval(0.4, 0.1, clusters=6)
+    assert f"[{low:.3f}, {high:.3f}]" in body
+    assert "wilson (reported SE)" in body
     assert body.count("<td>judge") == 2
 
 

@@ -252,12 +252,15 @@ def test_a_review_made_in_blind_mode_is_recorded_as_blind(client, rw, bob):
     assert SampleReview.objects.get(sample=sample, reviewer=bob).blind is True
 
 
-def test_reviewer_withdraws_their_review(client, rw, bob):
+def test_a_review_is_changed_but_never_withdrawn(client, rw, bob):
     sample = rw.run_a.samples.first()
     client.force_login(bob)
     client.post(review_url(rw.run_a, sample), {"label": label("refusal").pk})
-    client.post(review_url(rw.run_a, sample), {"delete": "1"})
-    assert not SampleReview.objects.filter(sample=sample).exists()
+    page = client.get(sample_url(rw.run_a, sample)).text
+    assert "Withdraw my review" not in page
+    client.post(review_url(rw.run_a, sample), {"label": label("tool-use-fault").pk})
+    review = SampleReview.objects.get(sample=sample, reviewer=bob)
+    assert review.label == label("tool-use-fault")
 
 
 def test_manual_score_outside_zero_one_is_refused_on_the_form(client, rw, bob):
