@@ -40,6 +40,7 @@ _RELATED: dict[str, tuple[str, ...]] = {
     "evaluations.Finding_runs": ("finding",),
     "evaluations.Workstream_members": ("workstream__domain", "user"),
     "evaluations.Deviation": (),
+    "evaluations.PinnedRun": ("run__task", "run__system"),
 }
 # Fields that name a row that has gone (a delete keeps the whole row in the event).
 _NAME_FIELDS = ("title", "name", "code", "slug", "username", "description")
@@ -118,6 +119,8 @@ def _name(obj) -> str:
         return f"the project {_quote(obj.title)}"
     if label == "evaluations.SampleReview":
         return f"sample {obj.sample.sample_id} of run {obj.sample.run_id}"
+    if label == "evaluations.PinnedRun":
+        return f"run {obj.run_id} ({obj.run.task} on {obj.run.system})"
     if label == "evaluations.Finding_runs":
         return f"run {obj.evaluationrun_id} and the finding {_quote(obj.finding.title)}"
     if label == "evaluations.Workstream_members":
@@ -128,6 +131,8 @@ def _name(obj) -> str:
 def _row_name(model, row: dict, object_id: str) -> str:
     """A name for a row that is no longer there, from the columns the event kept."""
     noun = str(model._meta.verbose_name) if model is not None else "row"
+    if model is not None and model._meta.label == "evaluations.PinnedRun" and row.get("run_id"):
+        return f"run {row['run_id']}"
     for key in _NAME_FIELDS:
         if row.get(key):
             return f"the {noun} {_quote(row[key])}"
@@ -287,6 +292,13 @@ def _sentence(event, model, name: str, obj) -> str:
         return f"added {name}"
     if label == "evaluations.Deviation" and action == "insert":
         return f"recorded a deviation: {name}"
+    if label == "evaluations.PinnedRun":
+        if action == "insert":
+            return f"pinned {name} as the headline of its results cell"
+        if action == "update" and isinstance(row.get("run_id"), list):
+            return f"pinned run {row['run_id'][1]} as the headline of its cell, instead of run {row['run_id'][0]}"
+        if action == "delete":
+            return f"unpinned run {row.get('run_id', '')}; the cell shows its latest complete run again"
     if label == "evaluations.RunScore" and action == "insert":
         return f"recorded the score {row.get('scorer', '')}/{row.get('metric', '')}".rstrip("/")
 

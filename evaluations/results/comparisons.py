@@ -397,12 +397,6 @@ class Replication:
         )
 
 
-def latest_successful_runs(project: EvaluationProject) -> list[EvaluationRun]:
-    """Each institute's representative run of each (task, system) in the project: its latest
-    complete successful run, else its latest partial one (`results.representative`)."""
-    return representative.institute_runs(project)
-
-
 def replications_for_project(
     project: EvaluationProject,
     user,
@@ -411,7 +405,8 @@ def replications_for_project(
     confidence: float = stats.DEFAULT_CONFIDENCE,
 ) -> list[Replication]:
     """Every (task, system) that two or more institutes ran in the project, each pair of
-    institutes compared on their latest successful runs.
+    institutes compared on their representative runs (each institute's latest complete
+    successful run, else its latest partial one: `results.representative`).
 
     Http404 when the user may not see the project's results. Queries: the visibility check, one
     for the runs and one for all their sample scores, however many runs and samples there are.
@@ -421,7 +416,7 @@ def replications_for_project(
     if not access.results_visible_projects(user).filter(pk=project.pk).exists():
         raise Http404("No such project.")
     groups: dict[tuple[int, int], list[EvaluationRun]] = defaultdict(list)
-    for run in latest_successful_runs(project):
+    for run in representative.institute_runs(project):
         groups[(run.task_id, run.system_id)].append(run)
     replicated = [runs for runs in groups.values() if len(runs) >= 2]
     rows = score_rows([run.pk for runs in replicated for run in runs])

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from evaluations.models import AccessWindow, EvaluationProject, Participation, Workstream
-from evaluations.services import findings, projects
+from evaluations.services import findings, guidelines, projects
 from tests.api_clients import bearer, error_of
 
 
@@ -370,3 +370,27 @@ def test_findings_of_an_unfinished_project_block_close_until_shared(project, ali
     response = bearer(alice).post(url(project, "transition"), {"status": "closed"})
     assert response.status_code == 200
     assert response.json()["status"] == "closed"
+
+
+def test_a_version_of_a_guideline_the_user_cannot_see_is_not_adoptable(
+    project, alice, carol, institute_a
+):
+    """A guideline of A's alone does not exist for B's lead: adopting its version is refused as an
+    unknown version (400), and nothing is adopted."""
+    private = guidelines.guideline_create(
+        user=alice,
+        code="a-only",
+        title="A's own protocol",
+        owner_institute=institute_a,
+        required_institutes=[institute_a],
+    )
+    version = guidelines.guideline_version_create(user=alice, guideline=private, body_markdown="x")
+    guidelines.guideline_version_submit(user=alice, version=version)
+    version = guidelines.guideline_version_approve(
+        user=alice, version=version, institute=institute_a
+    )
+    response = bearer(carol).post(url(project, "adopt"), {"version": version.pk})
+    assert response.status_code == 400
+    assert "version" in error_of(response)["fields"]
+    assert not project.adoptions.exists()
+    assert bearer(alice).post(url(project, "adopt"), {"version": version.pk}).status_code == 201

@@ -379,3 +379,19 @@ def test_a_job_queued_in_the_browser_runs_and_its_progress_bar_reaches_done(page
     page.wait_for_url(f"**/runs/{job.run_id}/")
     assert "Slow demonstration task" in page.locator("h1").inner_text()
     assert page.concord_errors == []
+
+
+def test_the_projects_audit_trail_reads_in_words(page, demo):
+    login(page, "alice", PASSWORD)
+    page.goto(f"/projects/{demo.project.slug}/")
+    page.click("a[href$='/audit/']")
+    page.wait_for_url("**/audit/**")
+    trail = page.locator("main").inner_text()
+    assert "Pre-deployment evaluation of Frontier-2" in trail
+    assert "evaluations_" not in trail  # no table names
+    assert "{'" not in trail  # no Python dicts
+    assert "': [" not in trail
+    assert "recorded the results of run" in trail
+    page.set_viewport_size({"width": 1280, "height": 1100})
+    screenshot(page, "audit")
+    assert page.concord_errors == []

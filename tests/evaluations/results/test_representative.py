@@ -154,6 +154,9 @@ def test_pinning_through_the_page_changes_the_headline_and_shows_who(cell, proje
 
     client.post(reverse("runs:unpin", kwargs={"run_id": smoke.pk}))
     assert _headline(client, project)["page"] == _full.pk
+    trail = client.get(reverse("project_audit", kwargs={"slug": project.slug})).content.decode()
+    assert f"pinned run {smoke.pk} as the headline of its results cell" in trail
+    assert f"unpinned run {smoke.pk}" in trail
 
 
 def test_an_outsider_cannot_pin_and_a_viewer_or_evaluator_is_refused(
