@@ -215,8 +215,9 @@ def every_model(security_world, bob):
     """The matrix world has a row in every table but these (and every checklist item type is
     in use, every project holds evidence: add one of each that can be deleted)."""
     from django.contrib.auth.models import Permission
+    from django.utils import timezone
 
-    from evaluations.models import Deviation, ReviewLabel
+    from evaluations.models import Deviation, PinnedRun, ReviewLabel
     from exchanges.models import ChecklistItemType, ExchangeApproval
 
     run = security_world.rw.run_a
@@ -227,6 +228,14 @@ def every_model(security_world, bob):
         note="Refused.",
     )
     Deviation.objects.create(run=run, description="Changed the prompt.")
+    PinnedRun.objects.create(
+        project=run.project,
+        task=run.task,
+        system=run.system,
+        run=run,
+        pinned_by=bob,
+        pinned_at=timezone.now(),
+    )
     ChecklistItemType.objects.create(name="A step no exchange uses yet")
     ProjectFactory(title="Opened by mistake")  # no runs or findings: it may be deleted
     security_world.finding.runs.add(run)
