@@ -184,11 +184,8 @@ def trigger_sql(apps, quote) -> list[str]:
 def install_triggers(apps, schema_editor) -> None:
     """(Re)create the audit triggers (a migration's RunPython; idempotent)."""
     conn = schema_editor.connection
-    if conn.vendor == "sqlite":
-        from institutes import audit_sqlite
-
-        audit_sqlite.install(apps, schema_editor)
-        return
+    # SQLite (the demo): `institutes.audit_sqlite` drops its triggers before `migrate` and puts
+    # them back when it ends, whatever the migrations did in between.
     if conn.vendor != "postgresql":
         return
     for statement in trigger_sql(apps, conn.ops.quote_name):
@@ -198,12 +195,7 @@ def install_triggers(apps, schema_editor) -> None:
 def remove_triggers(apps, schema_editor) -> None:
     """Undo `install_triggers` (the migration's reverse)."""
     conn = schema_editor.connection
-    if conn.vendor == "sqlite":
-        from institutes import audit_sqlite
-
-        audit_sqlite.remove(apps, schema_editor)
-        return
-    if conn.vendor != "postgresql":
+    if conn.vendor != "postgresql":  # SQLite: see install_triggers
         return
     quote = conn.ops.quote_name
     for name in audited_tables(apps):

@@ -28,14 +28,6 @@ def mark_smaller_runs_partial(apps, schema_editor):
         ).update(complete=False)
 
 
-def drop_sqlite_audit(apps, schema_editor):
-    """SQLite rebuilds a table to add a column with a default, and a trigger of another table
-    that reads the rebuilt one then fails the rebuild: the triggers go first, and are put back
-    once migrations end (`institutes.audit_sqlite`)."""
-    if schema_editor.connection.vendor == "sqlite":
-        audit.remove_triggers(apps, schema_editor)
-
-
 def install_audit(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         audit.install_triggers(apps, schema_editor)
@@ -49,7 +41,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(drop_sqlite_audit, migrations.RunPython.noop, elidable=False),
         migrations.AddField(
             model_name="evaluationrun",
             name="dataset_samples",

@@ -268,8 +268,7 @@ def stored_run(db):
 
 
 def test_a_runs_sample_exports_hold_any_stored_text(stored_run):
-    from evaluations.models import SampleResult
-    from tests.evaluations.factories import SampleResultFactory
+    from tests.evaluations.factories import RunFactory, SampleResultFactory
 
     @bounded(25)
     @given(
@@ -279,10 +278,11 @@ def test_a_runs_sample_exports_hold_any_stored_text(stored_run):
         score=st.floats(allow_nan=False, allow_infinity=False, width=32) | st.none(),
     )
     def check(texts, score):
-        SampleResult.objects.filter(run=stored_run).delete()
+        # Sample results are evidence and are never deleted: each example gets a run of its own.
+        run = RunFactory(project=stored_run.project, institute=stored_run.institute)
         for n, (sample_id, input_, output, error) in enumerate(texts):
             SampleResultFactory(
-                run=stored_run,
+                run=run,
                 sample_id=f"{n}-{sample_id}"[:200],
                 input=input_,
                 output=output,
@@ -290,12 +290,8 @@ def test_a_runs_sample_exports_hold_any_stored_text(stored_run):
                 score=score,
                 scores={"scorer": {"value": input_}},
             )
-        csv_rows = read_csv(
-            b"".join(exports.samples_csv(stored_run).streaming_content).decode("utf-8")
-        )
-        body = strict_json(
-            b"".join(exports.samples_json(stored_run).streaming_content).decode("utf-8")
-        )
+        csv_rows = read_csv(b"".join(exports.samples_csv(run).streaming_content).decode("utf-8"))
+        body = strict_json(b"".join(exports.samples_json(run).streaming_content).decode("utf-8"))
         header = csv_rows[0]
         by_id = {row[header.index("sample_id")]: row for row in csv_rows[1:]}
         for n, (sample_id, input_, output, error) in enumerate(texts):
