@@ -2,11 +2,10 @@
 served Swagger UI."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from config.api.permissions import SIGNED_IN
-from config.api.views import RouteNotFoundView, SwaggerUIView
+from config.api.views import RouteNotFoundView, SchemaView, SwaggerUIView
 from evaluations.api.findings import FindingViewSet
 from evaluations.api.guidelines import GuidelineViewSet
 from evaluations.api.imports import RunImportViewSet
@@ -48,7 +47,7 @@ router.register("exchanges", ExchangeViewSet, basename="exchange")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", SwaggerUIView.as_view(url_name="api-schema"), name="api-docs"),
     # Last: any other /api/ address answers in the API's error shape.
     re_path(r"^[\s\S]*$", RouteNotFoundView.as_view(), name="api-not-found"),

@@ -21,13 +21,19 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# The local demo (`make run`): DEBUG stays off, so visitors meet Concord's own error pages (Django's
+# DEBUG pages list every URL pattern and break the CSP), while what a laptop needs is relaxed
+# exactly as under DEBUG: a built-in secret key, local hosts, plain HTTP, no second factor unless
+# asked for, static files served by WhiteNoise from the source folders, and `seed_demo` allowed.
+CONCORD_DEMO = env.bool("CONCORD_DEMO", default=False)
+LOCAL = DEBUG or CONCORD_DEMO  # a developer's or the demo's machine, never a deployment
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not LOCAL:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "concord-insecure-demo-key-only-for-debug"  # noqa: S105
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if LOCAL else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -137,8 +143,8 @@ AXES_ENABLE_ADMIN = False
 # A session ends after this long without a request, and SESSION_COOKIE_AGE after sign-in.
 CONCORD_SESSION_IDLE_SECONDS = env.int("CONCORD_SESSION_IDLE_SECONDS", default=30 * 60)
 # Second factor (institutes.two_factor): programme managers, the admin, and members of institutes
-# that require it. Only the demo (DEBUG) may turn it off.
-CONCORD_REQUIRE_OTP = env.bool("CONCORD_REQUIRE_OTP", default=True) if DEBUG else True
+# that require it. Only the demo (or DEBUG) may turn it off.
+CONCORD_REQUIRE_OTP = env.bool("CONCORD_REQUIRE_OTP", default=True) if LOCAL else True
 OTP_TOTP_ISSUER = "Concord"
 
 LANGUAGE_CODE = "en-gb"
@@ -154,11 +160,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if LOCAL
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+# The demo serves static files straight from the source folders (no collectstatic).
+WHITENOISE_USE_FINDERS = LOCAL
+WHITENOISE_AUTOREFRESH = LOCAL
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
@@ -233,7 +242,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.DenyAll"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "config.api.filters.OrderingFilter",  # unknown orderings are a 400
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.PageNumberPagination",
@@ -275,6 +284,8 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "evaluations.models.EvaluationProject.Status",
         "FindingStatusEnum": "evaluations.models.Finding.Status",
+        "FindingEvidenceKindEnum": "evaluations.models.FindingEvidence.Kind",
+        "KindEnum": "evaluations.models.AISystem.Kind",
         "GuidelineVersionStatusEnum": "evaluations.models.GuidelineVersion.Status",
         "ParticipationRoleEnum": "evaluations.models.Participation.Role",
         "MembershipRoleEnum": "institutes.models.Role",
@@ -303,12 +314,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Behind the production reverse proxy (nginx terminates TLS) these are on; the demo runs on plain HTTP.
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not LOCAL)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not LOCAL)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not LOCAL)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if LOCAL else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL
+SECURE_HSTS_PRELOAD = not LOCAL
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -9,11 +9,19 @@ or a quadratic scan (lists or quotes nested thousands deep, thousands of unclose
 paragraph, thousands of nested HTML elements) is shown as plain text instead, escaped, with its
 paragraphs and line breaks. Without that, such a text in a finding or a guideline made its page a
 server error, or kept a worker busy for minutes.
+
+Headings are shifted below the page's own: a page has one `<h1>`, so an author's "# Title" becomes
+the level the page asks for (`<h2>` by default, deeper inside a section), and nothing below `<h6>`.
+
+No images: Concord stores no pictures, so an image could only come from another site (which then
+learns who reads the page, and when) or point at a page that does not exist (a broken image and a
+404 on every load). An image written in Markdown or HTML is dropped; its alt text stays as text.
 """
 
 from __future__ import annotations
 
 import re
+from html import escape, unescape
 
 import markdown as _markdown
 import nh3
@@ -29,7 +37,7 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
-    "img": {"src", "alt", "title"},
+    "img": {"alt"},  # kept only to be replaced by its alt text (see _alt_texts)
     "td": {"align"},
     "th": {"align"},
     "ol": {"start"},
@@ -52,6 +60,9 @@ _DEEP_LINE = re.compile(
 )
 _BLOCKS = re.compile(r"\n[ \t]*\n")
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)")
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+# An image as nh3 writes it once sanitised: nothing but its alt text is left.
+_IMAGE = re.compile(r'<img(?: alt="([^"]*)")?>')
 _VOID = {"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
 
@@ -101,8 +112,23 @@ def _plain(text: str) -> SafeString:
     return mark_safe(linebreaks(text, autoescape=True))  # noqa: S308  (escaped by linebreaks)
 
 
-def render_markdown(text: str) -> SafeString:
-    """Markdown source to HTML that is safe to put in a page (any text, in bounded time)."""
+def _shift_headings(html: str, top: int) -> str:
+    """`<h1>` becomes `<h{top}>`, the other levels follow, capped at `<h6>` (sanitised HTML only)."""
+    if top <= 1:
+        return html
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + top - 1, 6)}", html)
+
+
+def _alt_texts(html: str) -> str:
+    """Each (sanitised) image replaced by its alt text, escaped."""
+    return _IMAGE.sub(lambda m: escape(unescape(m.group(1) or "")), html)
+
+
+def render_markdown(text: str, *, top_heading: int = 2) -> SafeString:
+    """Markdown source to HTML that is safe to put in a page (any text, in bounded time).
+
+    `top_heading` is the level an author's first-level heading takes in the page (2 = `<h2>`).
+    """
     text = text or ""
     if (
         _link_scan(text) > MAX_LINK_SCAN
@@ -114,4 +140,5 @@ def render_markdown(text: str) -> SafeString:
         html = _markdown.markdown(text, extensions=EXTENSIONS, output_format="html")
     except RecursionError:  # lists or quotes nested deeper than Python's stack
         return _plain(text)
-    return mark_safe(sanitize_html(html))  # noqa: S308  (sanitised by nh3 just above)
+    clean = _shift_headings(_alt_texts(sanitize_html(html)), top_heading)
+    return mark_safe(clean)  # noqa: S308  (sanitised by nh3 just above)

@@ -1,6 +1,7 @@
 """Read-only rules shared by services, views, the API, the admin and the runner: whether a job may
 run against a system now, who may review transcripts, where a guideline version's signatures stand,
-what an AI system's fields must satisfy, which adopted guideline versions were superseded.
+what an AI system's fields must satisfy, which adopted guideline versions were superseded, which
+institutes and systems may leave a project.
 Nothing here writes.
 """
 
@@ -19,6 +20,7 @@ from evaluations.models import (
     EvaluationProject,
     GuidelineApproval,
     GuidelineVersion,
+    Participation,
     ProjectSystem,
 )
 from institutes import access
@@ -88,6 +90,36 @@ def superseded_adoptions(project: EvaluationProject) -> list[SupersededAdoption]
         )
         if guideline_id in current and current[guideline_id].number > version.number
     ]
+
+
+def participation_removal_blockers(project: EvaluationProject) -> dict[int, str]:
+    """Why each participating institute may not leave the project, by institute id; an institute
+    not listed may be removed. A project keeps at least one lead institute, and an institute
+    leading a workstream stays until the workstream is reassigned. Uses the project's prefetched
+    participations and workstreams when the page loaded them."""
+    participations = list(project.participations.all())
+    leads = [p for p in participations if p.role == Participation.Role.LEAD]
+    leading_workstreams = {w.lead_institute_id for w in project.workstreams.all()}
+    blockers = {}
+    for participation in participations:
+        if len(leads) == 1 and participation in leads:
+            blockers[participation.institute_id] = (
+                "It is the only lead institute, and a project keeps at least one lead institute."
+            )
+        elif participation.institute_id in leading_workstreams:
+            blockers[participation.institute_id] = (
+                "It leads a workstream: reassign the workstream first."
+            )
+    return blockers
+
+
+def system_removal_blockers(project: EvaluationProject) -> dict[int, str]:
+    """Why each AI system may not leave the project, by system id: a system with jobs or runs in
+    the project stays (its results refer to it). Two queries."""
+    used = set(project.runs.values_list("system_id", flat=True)) | set(
+        project.jobs.values_list("system_id", flat=True)
+    )
+    return dict.fromkeys(used, "It has jobs or runs in this project.")
 
 
 def can_review(user, project) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import Max
 from django.utils import timezone
 
 from evaluations.models import (
@@ -218,13 +219,15 @@ def seed_guidelines(people, project: EvaluationProject) -> None:
             "change_summary": "First joint version.",
             "status": GuidelineVersion.Status.APPROVED,
             "created_by": users["alice"],
-            "approved_at": timezone.now(),
         },
     )
     for institute, signer in [(uk, "alice"), (us, "carol")]:
         GuidelineApproval.objects.get_or_create(
             version=v1, institute=institute, defaults={"user": users[signer]}
         )
+    if v1.approved_at is None:  # approved by the last signature, not before it
+        v1.approved_at = v1.approvals.aggregate(last=Max("at"))["last"]
+        v1.save(update_fields=["approved_at"])
     GuidelineVersion.objects.get_or_create(
         guideline=guideline,
         number=2,

@@ -84,7 +84,10 @@ def seed_demo_runs(people, project: EvaluationProject) -> list[EvaluationRun]:
         model = _model_for(system, batch.system_index)
         institute = people.institutes[batch.institute]
         evaluator = people.users[batch.evaluator]
-        started = timezone.now()
+        # Inspect records its times to the second: the job starts on the second the batch
+        # begins (never after the run it produces), queued a second before.
+        started = timezone.now().replace(microsecond=0)
+        queued = started - timedelta(seconds=1)
         logs = inspect_eval(
             [load_task(tasks[key].inspect_ref) for key in batch.suites],
             model=model,
@@ -98,6 +101,7 @@ def seed_demo_runs(people, project: EvaluationProject) -> list[EvaluationRun]:
                 logger.warning("demo run of %s on %s ended %s", key, system, log.status)
                 continue
             total = log.results.total_samples if log.results else 0
+            finished = timezone.now()
             job = EvaluationJob.objects.create(
                 project=project,
                 task=tasks[key],
@@ -109,11 +113,15 @@ def seed_demo_runs(people, project: EvaluationProject) -> list[EvaluationRun]:
                 attempts=1,
                 progress_done=total,
                 progress_total=total,
-                enqueued_at=started - timedelta(seconds=2),
+                enqueued_at=queued,
                 started_at=started,
-                heartbeat_at=timezone.now(),
-                finished_at=timezone.now(),
+                heartbeat_at=finished,
+                finished_at=finished,
             )
+            # Queued when the batch began, like a job sent to a worker: `created_at` is set on
+            # insert, so it is moved back to then (a job never starts before it is queued).
+            EvaluationJob.objects.filter(pk=job.pk).update(created_at=queued)
+            job.created_at = queued
             result = run_ingest_log(
                 path=log.location,
                 project=project,

@@ -32,10 +32,6 @@ from exchanges.serializers import (
 from institutes import access
 from institutes.models import Institute, User
 
-NOT_A_PROPOSER = (
-    "Only a lead of the home or the host institute (or a programme manager) proposes an exchange."
-)
-
 
 def _member_named(username: str, institute: Institute) -> User:
     """The active member of `institute` with this username. Anyone else, whether the username
@@ -82,7 +78,7 @@ class ExchangeViewSet(
 
     def get_queryset(self):
         return selectors.exchange_detail(self.request.user).select_related(
-            "proposed_by", "ended_by"
+            "proposed_by", "activated_by", "ended_by"
         )
 
     def _respond(self, exchange: Exchange, http_status: int = status.HTTP_200_OK) -> Response:
@@ -99,13 +95,17 @@ class ExchangeViewSet(
         # Who may propose at all is decided before the body is read, and whether this proposer
         # may propose between these institutes before the person is looked up: someone without
         # the right learns nothing from the answer (always 403, whatever the body names).
-        access.require(rules.may_propose_any(self.user), NOT_A_PROPOSER)
+        # Staff who may only request their own secondment learn nothing either: naming anyone
+        # else is refused the same way, before the username is looked up.
+        access.require(rules.may_propose_any(self.user), rules.NOT_A_PROPOSER)
         data = validated_input(ExchangeCreateSerializer, request)
         home, host = data["home_institute"], data["host_institute"]
-        access.require(
-            rules.may_propose(self.user, home_institute=home, host_institute=host),
-            NOT_A_PROPOSER,
-        )
+        if not rules.may_propose_for_others(self.user, home_institute=home, host_institute=host):
+            access.require(
+                data["person"] == self.user.username
+                and rules.may_request_own(self.user, home_institute=home),
+                rules.NOT_A_PROPOSER,
+            )
         data["person"] = _member_named(data["person"], home)
         exchange = services.exchange_propose(user=self.user, **data)
         return self._respond(exchange, status.HTTP_201_CREATED)

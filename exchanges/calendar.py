@@ -43,7 +43,8 @@ def exchange_event(exchange: Exchange, institute: Institute) -> icalendar.Event:
         f"{exchange.home_institute.name} → {exchange.host_institute.name}",
         f"Status: {exchange.get_status_display()}",
     ]
-    if exchange.project is not None:
+    # The feed is the institute's: it names a linked project only if the institute takes part.
+    if exchange.project is not None and getattr(exchange, "project_shared", False):
         lines.append(f"Project: {exchange.project.title}")
     event.add("description", "\n".join(lines))
     event.add(

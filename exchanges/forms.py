@@ -8,6 +8,7 @@ from typing import cast
 from django import forms
 from django.db.models import QuerySet
 
+from exchanges import rules
 from exchanges.models import Exchange
 from institutes import access
 from institutes.models import Institute, Role, User
@@ -31,11 +32,17 @@ class PersonChoiceField(forms.ModelChoiceField):
 
 
 class ExchangeForm(forms.Form):
-    person = PersonChoiceField(
-        queryset=User.objects.none(), help_text="A member of the home institute."
-    )
+    """Leads (and programme managers) propose for any member of the home institute; evaluators
+    request their own secondment from their own institute. The person list offers the chosen
+    home institute's staff (only the user themselves for a request of their own); the page reloads
+    it when the home institute changes."""
+
     home_institute = forms.ModelChoiceField(
         queryset=Institute.objects.none(), help_text="Where the person works."
+    )
+    person = PersonChoiceField(
+        queryset=User.objects.none(),
+        help_text="Staff of the home institute: choose the home institute first.",
     )
     host_institute = forms.ModelChoiceField(
         queryset=Institute.objects.none(), help_text="Where the person is seconded to."
@@ -59,19 +66,60 @@ class ExchangeForm(forms.Form):
     )
     objectives = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, reload_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         institutes = Institute.objects.filter(is_active=True).order_by("name")
-        _choices(self, "home_institute", institutes)
-        _choices(self, "host_institute", institutes)
-        _choices(
-            self,
-            "person",
-            User.objects.filter(is_active=True, memberships__institute__is_active=True)
-            .distinct()
-            .order_by("first_name", "last_name", "username"),
+        for_others = rules.proposes_for_others(user)
+        homes = (
+            institutes
+            if for_others
+            else institutes.filter(
+                pk__in=[
+                    pk for pk, rank in access.institute_ranks(user).items() if rank >= access.ACT
+                ]
+            )
         )
+        _choices(self, "home_institute", homes)
+        _choices(self, "host_institute", institutes)
+        home = self._chosen_home(homes)
+        if home is None and not for_others:
+            home = homes.first()  # staff request from their own institute: start there
+            if home is not None and not self.is_bound:
+                self.initial["home_institute"] = home.pk
+        people = User.objects.none()
+        if home is not None:
+            people = User.objects.filter(is_active=True, memberships__institute=home).distinct()
+            if not for_others:
+                people = people.filter(pk=user.pk)
+                self.fields["person"].help_text = "You request your own secondment."
+                if not self.is_bound:
+                    self.initial["person"] = user.pk
+        _choices(self, "person", people.order_by("first_name", "last_name", "username"))
         _choices(self, "project", access.visible_projects(user).order_by("title"))
+        if reload_url:
+            self._reload_people_from(reload_url)
+
+    def _reload_people_from(self, url: str) -> None:
+        # Changing the home institute reloads the person list with its staff (the page answers
+        # a GET carrying ?home_institute= with the form for that institute).
+        self.fields["home_institute"].widget.attrs.update(
+            {
+                "hx-get": url,
+                "hx-trigger": "change",
+                "hx-include": "this",
+                "hx-select": "#id_person",
+                "hx-target": "#id_person",
+                "hx-swap": "outerHTML",
+            }
+        )
+
+    def _chosen_home(self, homes: QuerySet) -> Institute | None:
+        key = self.add_prefix("home_institute")
+        value = self.data.get(key) if self.is_bound else self.initial.get("home_institute")
+        value = getattr(value, "pk", value)
+        if not value or not str(value).isdigit():
+            return None
+        return homes.filter(pk=int(value)).first()
 
     @classmethod
     def initial_for(cls, exchange: Exchange) -> dict:

@@ -73,6 +73,14 @@ class Exchange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who activated it (empty when the schedule activated it on its start date).",
+    )
     ended_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was completed, declined or cancelled."
     )

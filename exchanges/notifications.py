@@ -18,6 +18,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from exchanges import rules
 from exchanges.models import Exchange
 from institutes.models import Institute, Role, User
 
@@ -97,6 +98,9 @@ def exchange_email_send(
         "person", "home_institute", "host_institute", "project"
     ).get(pk=exchange_id)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    # A linked project is named only to a reader who may see it (a lead of the home institute
+    # may not take part in it).
+    reader = User.objects.filter(email__iexact=address, is_active=True).first()
     institute = Institute.objects.filter(pk=institute_id).first() if institute_id else None
     subject_part, sentence = EVENTS[event]
     fmt = {
@@ -112,6 +116,7 @@ def exchange_email_send(
         "exchanges/email/notification.txt",
         {
             "exchange": exchange,
+            "project": rules.shown_project(reader, exchange) if reader else None,
             "sentence": sentence.format(**fmt),
             "note": note,
             "url": settings.CONCORD_SITE_URL.rstrip("/")

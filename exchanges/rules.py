@@ -3,6 +3,10 @@ show only the actions a user may take. Built on institutes.access, the one acces
 
 - Leads of the home or the host institute propose, edit (while proposed), prepare the checklist,
   activate, complete and cancel an exchange; programme managers may do all of it.
+- Staff (evaluators and leads) request a secondment for themselves from their own institute; it
+  needs the approval of both sides like any other (never their own: see below).
+- A linked project shows only to those who may see the project; to others the exchange shows
+  nothing of it.
 - Each side decides (approves or declines) through one of its leads. One person decides for one
   side only, and never on their own exchange, so two people always sign; programme managers are
   exempt (they record decisions taken elsewhere, e.g. in the admin).
@@ -16,16 +20,52 @@ from exchanges.models import Exchange
 from institutes import access
 from institutes.models import Institute
 
+NOT_A_PROPOSER = (
+    "Only a lead of the home or the host institute (or a programme manager) proposes an "
+    "exchange; evaluators request one for themselves, from their own institute."
+)
 
-def may_propose(user, *, home_institute, host_institute) -> bool:
+
+def may_propose_for_others(user, *, home_institute, host_institute) -> bool:
     return access.is_lead_of(user, home_institute) or access.is_lead_of(user, host_institute)
 
 
+def may_request_own(user, *, home_institute) -> bool:
+    """Staff (evaluators and leads) of the home institute request their own secondment."""
+    return access.institute_rank(user, home_institute) >= access.ACT
+
+
+def may_propose(user, *, home_institute, host_institute, person=None) -> bool:
+    """May the user propose this exchange? Without `person`: for someone, whoever it is."""
+    if may_propose_for_others(user, home_institute=home_institute, host_institute=host_institute):
+        return True
+    own = person is None or getattr(person, "pk", person) == user.pk
+    return own and may_request_own(user, home_institute=home_institute)
+
+
 def may_propose_any(user) -> bool:
-    """Whether the user leads any institute (or is a programme manager), so may propose at all."""
+    """Whether the user may propose at all: a lead of any institute or a programme manager (for
+    others), or an evaluator of any institute (for themselves)."""
+    return access.is_programme_manager(user) or any(
+        rank >= access.ACT for rank in access.institute_ranks(user).values()
+    )
+
+
+def proposes_for_others(user) -> bool:
+    """Whether the user leads any institute (or is a programme manager): they propose for others."""
     return access.is_programme_manager(user) or any(
         rank >= access.MANAGE for rank in access.institute_ranks(user).values()
     )
+
+
+def shows_project(user, exchange: Exchange) -> bool:
+    """Whether the exchange shows its linked project to the user: only if they may see it."""
+    return exchange.project_id is not None and access.can_view(user, exchange.project_id)
+
+
+def shown_project(user, exchange: Exchange):
+    """The linked project as the user may see it: the project, or None (none, or not theirs)."""
+    return exchange.project if shows_project(user, exchange) else None
 
 
 def may_manage(user, exchange: Exchange) -> bool:

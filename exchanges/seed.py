@@ -3,7 +3,9 @@
 Exchanges are found by person, institutes and role title and created only when missing; their
 dates (relative to the day of the first run) and timestamps are set once, at creation. Seed data
 is written directly, not through the services: it records a history (approvals given, items
-ticked) that the services would only let happen on the days it describes.
+ticked) that the services would only let happen on the days it describes. Every history reads in
+order: proposed, then decided by each lead, then items ticked, active on its start date, ended
+last, and nothing after the moment of seeding.
 """
 
 from __future__ import annotations
@@ -126,6 +128,11 @@ def _at(day, hour: int = 9) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
+def _proposed_on(start_date, today):
+    """Six weeks before the start, and at least ten days ago: time for both leads to decide."""
+    return min(start_date - timedelta(days=45), today - timedelta(days=10))
+
+
 def seed_exchanges(people) -> None:
     institutes, users = people.institutes, people.users
     project = EvaluationProject.objects.filter(slug=PROJECT_SLUG).first()
@@ -138,7 +145,8 @@ def seed_exchanges(people) -> None:
         start_date, end_date = today + timedelta(days=start), today + timedelta(days=end)
         lead = users[decisions[0][1]] if decisions else users["alice"]
         ended = status in Exchange.FINAL_STATUSES
-        exchange, _ = Exchange.objects.get_or_create(
+        proposed_on = _proposed_on(start_date, today)
+        exchange, created = Exchange.objects.get_or_create(
             person=users[username],
             home_institute=institutes[home],
             host_institute=institutes[host],
@@ -157,15 +165,21 @@ def seed_exchanges(people) -> None:
                 "ended_by": lead if ended else None,
             },
         )
+        if created:  # `created_at` is set on insert: move it back to the day it was proposed
+            Exchange.objects.filter(pk=exchange.pk).update(created_at=_at(proposed_on))
         if linked and project is not None and exchange.project_id is None:
             exchange.project = project
             exchange.save(update_fields=["project", "updated_at"])
-        for code, decided_by, decision, why in decisions:
-            ExchangeApproval.objects.get_or_create(
+        for number, (code, decided_by, decision, why) in enumerate(decisions, start=1):
+            approval, made = ExchangeApproval.objects.get_or_create(
                 exchange=exchange,
                 institute=institutes[code],
                 defaults={"user": users[decided_by], "decision": decision, "reason": why},
             )
+            if made:  # each lead decided a couple of days after the last
+                ExchangeApproval.objects.filter(pk=approval.pk).update(
+                    at=_at(proposed_on + timedelta(days=2 * number), 11)
+                )
         for item_type in item_types:
             is_done = done == "all" or item_type.name in done
             ChecklistItem.objects.get_or_create(
@@ -173,7 +187,9 @@ def seed_exchanges(people) -> None:
                 item_type=item_type,
                 defaults={
                     "mandatory": item_type.mandatory,
-                    "done_at": _at(min(exchange.start_date - timedelta(days=7), today))
+                    "done_at": _at(
+                        min(exchange.start_date - timedelta(days=7), today - timedelta(days=1))
+                    )
                     if is_done
                     else None,
                     "done_by": users["alice"] if is_done else None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from exchanges.calendar import FEED_STATUSES
@@ -56,7 +56,11 @@ def exchange_detail(user) -> QuerySet[Exchange]:
 
 def exchange_get(user, pk) -> Exchange:
     try:
-        return exchange_detail(user).select_related("proposed_by", "ended_by").get(pk=pk)
+        return (
+            exchange_detail(user)
+            .select_related("proposed_by", "activated_by", "ended_by")
+            .get(pk=pk)
+        )
     except (Exchange.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such exchange.") from exc
 
@@ -101,9 +105,18 @@ def calendar_feed_for_token(token: str) -> CalendarFeed:
 
 
 def calendar_exchanges(institute: Institute) -> QuerySet[Exchange]:
+    """The institute's exchanges for its feed; `project_shared`: the institute takes part in the
+    linked project (the feed names the project only then)."""
+    from evaluations.models import Participation
+
     return (
         Exchange.objects.filter(
             Q(home_institute=institute) | Q(host_institute=institute), status__in=FEED_STATUSES
+        )
+        .annotate(
+            project_shared=Exists(
+                Participation.objects.filter(project=OuterRef("project"), institute=institute)
+            )
         )
         .select_related("person", "home_institute", "host_institute", "project")
         .order_by("start_date", "pk")

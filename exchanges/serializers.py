@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import inputs
 from evaluations.models import EvaluationProject
+from exchanges import rules
 from exchanges.models import ChecklistItem, Exchange, ExchangeApproval
 from institutes import access
 from institutes.models import Institute, Role
@@ -46,10 +48,13 @@ class ExchangeSerializer(serializers.ModelSerializer):
     host_institute: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="code", read_only=True
     )
-    project: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True
+    project = serializers.SerializerMethodField(
+        help_text="Slug of the linked project; null when there is none or you may not see it."
     )
     proposed_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    activated_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
     ended_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
@@ -77,6 +82,7 @@ class ExchangeSerializer(serializers.ModelSerializer):
             "status_reason",
             "proposed_by",
             "activated_at",
+            "activated_by",
             "ended_at",
             "ended_by",
             "approvals",
@@ -85,6 +91,15 @@ class ExchangeSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_project(self, exchange: Exchange) -> str | None:
+        # A project the reader may not see does not exist for them: not even its slug shows.
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is None or not rules.shows_project(user, exchange):
+            return None
+        return exchange.project.slug if exchange.project else None
 
 
 def _institute_field(**kwargs) -> inputs.SlugRelatedField:

@@ -117,11 +117,13 @@ def exchange_check(
         add("end_date", "The exchange must end after it starts.")
     if home_institute.pk == host_institute.pk:
         add("host_institute", "The host institute must differ from the home institute.")
-    if not Membership.objects.filter(user=person, institute=home_institute).exists():
+    if not Membership.objects.filter(
+        user=person, user__is_active=True, institute=home_institute
+    ).exists():
         add(
             "person",
-            f"{person.display_name} is not a member of {home_institute.name}: an exchange sends "
-            "a member of the home institute to the host institute.",
+            f"{person.display_name} is not on the staff of {home_institute.name}: an exchange "
+            "sends a member of the home institute to the host institute.",
         )
     if (
         check_past
@@ -174,13 +176,15 @@ def exchange_propose(
     objectives: str = "",
 ) -> Exchange:
     """A lead of the home or the host institute (or a programme manager) proposes to send a member
-    of the home institute to the host institute. The dates may not overlap another open exchange
+    of the home institute to the host institute; an evaluator of the home institute may request
+    their own secondment, which then needs their home lead's approval like any other. The dates may not overlap another open exchange
     of the person, nor start in the past unless a programme manager records a past exchange. The
     onboarding checklist is copied from the active checklist item types."""
     access.require(
-        rules.may_propose(user, home_institute=home_institute, host_institute=host_institute),
-        "Only a lead of the home or the host institute (or a programme manager) proposes an "
-        "exchange.",
+        rules.may_propose(
+            user, home_institute=home_institute, host_institute=host_institute, person=person
+        ),
+        rules.NOT_A_PROPOSER,
     )
     _lock_person(person)
     exchange_check(
@@ -250,10 +254,12 @@ def exchange_update(*, user: User, exchange: Exchange, **fields: Any) -> Exchang
         setattr(exchange, name, value)
     access.require(
         rules.may_propose(
-            user, home_institute=exchange.home_institute, host_institute=exchange.host_institute
+            user,
+            home_institute=exchange.home_institute,
+            host_institute=exchange.host_institute,
+            person=exchange.person,
         ),
-        "Only a lead of the home or the host institute (or a programme manager) proposes an "
-        "exchange.",
+        rules.NOT_A_PROPOSER,
     )
     _lock_person(exchange.person)
     exchange_check(
@@ -404,7 +410,8 @@ def _activation_refusal(exchange: Exchange, *, today: date, late_ok: bool) -> st
 def _activate(exchange: Exchange, *, actor: User | None) -> Exchange:
     exchange.status = Status.ACTIVE
     exchange.activated_at = timezone.now()
-    exchange.save(update_fields=["status", "activated_at", "updated_at"])
+    exchange.activated_by = actor
+    exchange.save(update_fields=["status", "activated_at", "activated_by", "updated_at"])
     access.forget(exchange.person)
     notify(exchange, "activated", actor=actor)
     return exchange

@@ -56,6 +56,8 @@ def exchange_list(request):
     filterset = ExchangeFilter(request.GET or None, queryset=selectors.exchange_list(request.user))
     exchanges = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
     page = Paginator(exchanges, PAGE_SIZE).get_page(request.GET.get("page"))
+    for exchange in page:
+        exchange.shown_project = rules.shown_project(request.user, exchange)
     return render(
         request,
         "exchanges/list.html",
@@ -63,6 +65,7 @@ def exchange_list(request):
             "filter": filterset,
             "page": page,
             "can_propose": rules.may_propose_any(request.user),
+            "own_request": not rules.proposes_for_others(request.user),
         },
     )
 
@@ -124,6 +127,7 @@ def _detail_context(request, exchange, **extra):
     decided = rules.decided_institute_ids(exchange)
     context = {
         "exchange": exchange,
+        "project": rules.shown_project(request.user, exchange),
         "pending_sides": [side for side in exchange.sides if side.pk not in decided],
         "actions": rules.available_actions(request.user, exchange),
         "open_mandatory": rules.open_mandatory_items(exchange),
@@ -142,14 +146,28 @@ def exchange_detail(request, pk: int):
     return render(request, "exchanges/detail.html", _detail_context(request, exchange))
 
 
+def _chosen_home(request, initial: dict) -> dict:
+    """The form's initial values, with the home institute chosen on the page (?home_institute=,
+    sent when it changes, so the person list offers that institute's staff)."""
+    if request.method == "GET" and request.GET.get("home_institute"):
+        return {**initial, "home_institute": request.GET["home_institute"]}
+    return initial
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def exchange_create(request):
     access.require(
         rules.may_propose_any(request.user),
-        "Only institute leads and programme managers propose exchanges.",
+        "Only institute leads and programme managers propose exchanges; evaluators request "
+        "their own.",
     )
-    form = ExchangeForm(request.POST or None, user=request.user)
+    form = ExchangeForm(
+        request.POST or None,
+        user=request.user,
+        initial=_chosen_home(request, {}),
+        reload_url=request.path,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             exchange = services.exchange_propose(user=request.user, **form.cleaned_data)
@@ -160,7 +178,15 @@ def exchange_create(request):
                 request, "The exchange is proposed. A lead of each side decides on it."
             )
             return redirect("exchanges:detail", pk=exchange.pk)
-    return render(request, "exchanges/form.html", {"form": form, "exchange": None})
+    return render(
+        request,
+        "exchanges/form.html",
+        {
+            "form": form,
+            "exchange": None,
+            "own_request": not rules.proposes_for_others(request.user),
+        },
+    )
 
 
 @login_required
@@ -170,7 +196,10 @@ def exchange_edit(request, pk: int):
     if not rules.available_actions(request.user, exchange).edit:
         raise Http404("This exchange cannot be changed.")
     form = ExchangeForm(
-        request.POST or None, user=request.user, initial=ExchangeForm.initial_for(exchange)
+        request.POST or None,
+        user=request.user,
+        initial=_chosen_home(request, ExchangeForm.initial_for(exchange)),
+        reload_url=request.path,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.utils.html import format_html
@@ -18,6 +19,14 @@ from institutes.services import token_check, token_create, token_revoke
 for _device in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device):
         admin.site.unregister(_device)
+
+# Concord keeps its permissions in institute roles (institutes/access.py), not in Django's groups.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+admin.site.site_header = "Concord administration"
+admin.site.site_title = "Concord administration"
+admin.site.index_title = "Concord"
 
 
 def _staff_institutes(request):

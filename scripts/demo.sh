@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-export DEBUG=1
+# The demo flag, not DEBUG: visitors meet Concord's own 404/403/500 pages (DEBUG's pages list every
+# URL and break the CSP); config/settings.py relaxes only what a laptop needs (see CONCORD_DEMO).
+export CONCORD_DEMO=1
+unset DEBUG
 export DATABASE_URL="sqlite:///$PWD/var/demo.sqlite3"
 export CELERY_BROKER_URL="filesystem://"
 # The demo's programme manager signs in with a password alone; production requires a second factor.

@@ -25,6 +25,9 @@ print(json.dumps({
     "secret_key": settings.SECRET_KEY,
     "ssl_redirect": settings.SECURE_SSL_REDIRECT,
     "cache": settings.CACHES["default"]["BACKEND"],
+    "demo": settings.CONCORD_DEMO,
+    "static_from_sources": settings.WHITENOISE_USE_FINDERS,
+    "static_storage": settings.STORAGES["staticfiles"]["BACKEND"],
 }))
 """
 
@@ -36,6 +39,7 @@ def probe(env: dict[str, str]) -> subprocess.CompletedProcess:
         if k
         not in {
             "DEBUG",
+            "CONCORD_DEMO",
             "SECRET_KEY",
             "DATABASE_URL",
             "REDIS_URL",
@@ -101,6 +105,28 @@ def test_demo_defaults_need_no_services():
     assert got["db_engine"] == "django.db.backends.sqlite3"
     assert got["broker"] == "filesystem://"
     assert got["ssl_redirect"] is False
+
+
+def test_the_demo_runs_without_debug_and_still_needs_no_services():
+    # What scripts/demo.sh sets: Concord's own error pages, files served without collectstatic.
+    result = probe({"CONCORD_DEMO": "1"})
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    assert got["debug"] is False
+    assert got["demo"] is True
+    assert got["db_engine"] == "django.db.backends.sqlite3"
+    assert got["broker"] == "filesystem://"
+    assert got["ssl_redirect"] is False
+    assert got["allowed_hosts"] == ["127.0.0.1", "localhost"]
+    assert got["static_from_sources"] is True
+    assert got["static_storage"].endswith("StaticFilesStorage")
+    assert "Manifest" not in got["static_storage"]
+
+
+def test_the_demo_script_sets_the_demo_flag_not_debug():
+    script = (ROOT / "scripts" / "demo.sh").read_text()
+    assert "export CONCORD_DEMO=1" in script
+    assert "export DEBUG=1" not in script
 
 
 def test_secret_key_is_required_without_debug():

@@ -6,7 +6,14 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from config.api import inputs
-from evaluations.models import EvaluationProject, EvaluationRun, Finding, Workstream
+from evaluations.models import (
+    EvaluationProject,
+    EvaluationRun,
+    Finding,
+    FindingEvidence,
+    SampleResult,
+    Workstream,
+)
 from institutes import access
 
 
@@ -16,7 +23,8 @@ def _runs_field(**kwargs) -> inputs.PrimaryKeyRelatedField:
         scope=lambda user, qs: qs.filter(project__in=access.results_visible_projects(user)),
         many=True,
         required=False,
-        help_text="Ids of runs of the same project that support the finding.",
+        help_text="Ids of runs of the same project that support the finding: shorthand for "
+        "evidence of kind `run` (on read: every run the evidence cites).",
         **kwargs,
     )
 
@@ -29,6 +37,61 @@ def _workstream_field(**kwargs) -> inputs.PrimaryKeyRelatedField:
         allow_null=True,
         help_text="Id of a workstream of the same project.",
         **kwargs,
+    )
+
+
+def _visible_runs(user, qs):
+    return qs.filter(project__in=access.results_visible_projects(user))
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    """One piece of evidence: a run, a sample of a run, or a comparison of two runs."""
+
+    run: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
+    sample: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Id of the sample (kind `sample`)."
+    )
+    run_b: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Id of the other run (kind `comparison`)."
+    )
+
+    class Meta:
+        model = FindingEvidence
+        fields = ["kind", "run", "sample", "run_b"]
+        read_only_fields = fields
+
+
+class EvidenceInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=FindingEvidence.Kind.choices)
+    run = inputs.PrimaryKeyRelatedField(
+        queryset=EvaluationRun.objects.all(),
+        scope=_visible_runs,
+        required=False,
+        help_text="Id of a run of the finding's project (kinds `run` and `comparison`; "
+        "optional for `sample`).",
+    )
+    sample = inputs.PrimaryKeyRelatedField(
+        queryset=SampleResult.objects.select_related("run"),
+        scope=lambda user, qs: qs.filter(run__project__in=access.results_visible_projects(user)),
+        required=False,
+        allow_null=True,
+        help_text="Id of a sample of one of the project's runs (kind `sample`).",
+    )
+    run_b = inputs.PrimaryKeyRelatedField(
+        queryset=EvaluationRun.objects.all(),
+        scope=_visible_runs,
+        required=False,
+        allow_null=True,
+        help_text="Id of the run compared with `run` (kind `comparison`, same task).",
+    )
+
+
+def _evidence_field() -> EvidenceInputSerializer:
+    return EvidenceInputSerializer(
+        many=True,
+        required=False,
+        help_text="What the finding cites, from its own project's runs; replaces the evidence "
+        "the finding had.",
     )
 
 
@@ -48,6 +111,7 @@ class FindingSerializer(serializers.ModelSerializer):
     created_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
+    evidence = EvidenceSerializer(many=True, read_only=True)
 
     class Meta:
         model = Finding
@@ -61,6 +125,7 @@ class FindingSerializer(serializers.ModelSerializer):
             "body",
             "status",
             "runs",
+            "evidence",
             "created_by",
             "created_at",
             "updated_at",
@@ -80,6 +145,7 @@ class FindingCreateSerializer(serializers.Serializer):
     body = inputs.CharField(required=False, allow_blank=True, help_text="Markdown.")
     workstream = _workstream_field()
     runs = _runs_field()
+    evidence = _evidence_field()
 
 
 class FindingUpdateSerializer(serializers.Serializer):
@@ -88,6 +154,7 @@ class FindingUpdateSerializer(serializers.Serializer):
     body = inputs.CharField(required=False, allow_blank=True)
     workstream = _workstream_field()
     runs = _runs_field()
+    evidence = _evidence_field()
 
 
 class FindingTransitionSerializer(serializers.Serializer):

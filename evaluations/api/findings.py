@@ -41,7 +41,7 @@ class FindingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return (
             Finding.objects.filter(project__in=access.results_visible_projects(self.request.user))
             .select_related("project", "workstream__domain", "created_by")
-            .prefetch_related("runs")
+            .prefetch_related("runs", "evidence")
         )
 
     def _finding_response(self, finding, http_status=status.HTTP_200_OK) -> Response:

@@ -2,8 +2,8 @@
 
 Runs are results: visible where the user may see the project's results (embargoes hold). Scores
 and their 95% intervals are those of the run page (`evaluations.results.scores`).
-Samples are cursor-paginated (stable under inserts, cheap on runs with many rows) and filtered
-by score, error and epoch.
+Samples are cursor-paginated (stable under inserts, cheap on runs with many rows), in id order
+(`?ordering=-id` reverses it), and filtered by score, error and epoch.
 """
 
 from __future__ import annotations
@@ -11,8 +11,10 @@ from __future__ import annotations
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, pagination, viewsets
+from rest_framework import mixins, viewsets
 
+from config.api.filters import OrderingFilter
+from config.api.pagination import CursorPagination
 from config.api.permissions import SIGNED_IN
 from evaluations.api.job_filters import RunFilter, SampleFilter
 from evaluations.api.job_serializers import RunDetailSerializer, RunSerializer, SampleSerializer
@@ -21,13 +23,6 @@ from evaluations.results import representative
 from evaluations.selectors.runs import run_for, run_samples, runs_for, visible_run_pk, with_job_id
 
 RUN_ID = OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Run id.")
-
-
-class SampleCursorPagination(pagination.CursorPagination):
-    ordering = "id"
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
 
 
 @extend_schema_view(
@@ -66,10 +61,12 @@ class RunSampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
 
     permission_classes = SIGNED_IN
     serializer_class = SampleSerializer
-    pagination_class = SampleCursorPagination
-    # Only django-filter: the cursor fixes the order (id), and search is not offered.
-    filter_backends = [DjangoFilterBackend]
+    pagination_class = CursorPagination
+    # No search. A cursor needs a unique, unchanging order: the id, either way.
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = SampleFilter
+    ordering_fields = ["id"]
+    ordering = "id"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no run

@@ -4,6 +4,8 @@ workstreams, findings, adopting a guideline version.
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 
 from evaluations.forms.fields import (
@@ -18,13 +20,17 @@ from evaluations.models import (
     AISystem,
     Domain,
     EvaluationProject,
+    EvaluationRun,
     Finding,
+    FindingEvidence,
     GuidelineVersion,
     Participation,
+    SampleResult,
     Workstream,
 )
 from evaluations.selectors import guidelines as guideline_selectors
 from evaluations.selectors import projects as project_selectors
+from evaluations.selectors import runs as run_selectors
 from institutes import access
 from institutes.models import Institute, User
 
@@ -42,11 +48,11 @@ class ProjectFilterForm(forms.Form):
     institute = forms.ChoiceField(required=False)
     domain = forms.ChoiceField(required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         choice_field(self, "institute").choices = [
             ("", "Any institute"),
-            *Institute.objects.order_by("name").values_list("code", "name"),
+            *project_selectors.filter_institutes(user).values_list("code", "name"),
         ]
         choice_field(self, "domain").choices = [
             ("", "Any domain"),
@@ -215,15 +221,109 @@ class WorkstreamForm(forms.Form):
             del self.fields["domain"]
 
 
+SAMPLE_ADDRESS = re.compile(r"(?:^|/)runs/(\d+)/samples/(\d+)/?(?:[?#].*)?$")
+
+
 class FindingForm(forms.Form):
+    """A finding and the evidence it cites, picked from the project's own runs: whole runs,
+    comparisons of two runs of one task, and samples (by the address of their page)."""
+
     title = forms.CharField(max_length=200)
     severity = forms.ChoiceField(choices=Finding.Severity.choices, initial=Finding.Severity.MEDIUM)
     workstream = forms.ModelChoiceField(queryset=Workstream.objects.none(), required=False)
     body = MarkdownField(required=False)
+    evidence_runs = forms.ModelMultipleChoiceField(
+        queryset=EvaluationRun.objects.none(),
+        required=False,
+        label="Runs cited",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    evidence_comparisons = forms.MultipleChoiceField(
+        required=False,
+        label="Comparisons cited",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Pairs of this project's runs of the same task.",
+    )
+    evidence_samples = forms.CharField(
+        required=False,
+        label="Samples cited",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line: the address of a sample's page in this project "
+        "(…/runs/12/samples/345/).",
+    )
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, finding: Finding | None = None, **kwargs):
+        if finding is not None:
+            kwargs.setdefault("initial", {}).update(self.initial_evidence(finding))
         super().__init__(*args, **kwargs)
+        self.project = project
         model_field(self, "workstream").queryset = project_selectors.workstreams_in(project)
+        runs = list(run_selectors.project_runs(project, {}))
+        self.runs_by_pk = {run.pk: run for run in runs}
+        model_field(self, "evidence_runs").queryset = run_selectors.project_runs(project, {})
+        choice_field(self, "evidence_comparisons").choices = [
+            (f"{a.pk}-{b.pk}", f"Run {a.pk} with run {b.pk} ({a.task}: {a.system} / {b.system})")
+            for i, a in enumerate(runs)
+            for b in runs[i + 1 :]
+            if a.task_id == b.task_id
+        ]
+
+    @staticmethod
+    def initial_evidence(finding: Finding) -> dict:
+        rows = list(finding.evidence.all())
+        kinds = FindingEvidence.Kind
+        return {
+            "evidence_runs": [row.run_id for row in rows if row.kind == kinds.RUN],
+            "evidence_comparisons": [
+                f"{row.run_id}-{row.run_b_id}" for row in rows if row.kind == kinds.COMPARISON
+            ],
+            "evidence_samples": "\n".join(
+                f"/runs/{row.run_id}/samples/{row.sample_id}/"
+                for row in rows
+                if row.kind == kinds.SAMPLE
+            ),
+        }
+
+    def clean_evidence_samples(self) -> list[SampleResult]:
+        samples = []
+        for line in self.cleaned_data["evidence_samples"].splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            match = SAMPLE_ADDRESS.search(line)
+            if match is None:
+                raise forms.ValidationError(f"“{line}” is not the address of a sample's page.")
+            run_pk, sample_pk = int(match[1]), int(match[2])
+            sample = (
+                SampleResult.objects.filter(pk=sample_pk, run_id=run_pk, run__project=self.project)
+                .select_related("run")
+                .first()
+            )
+            if sample is None:
+                raise forms.ValidationError(f"“{line}” is not a sample of this project's runs.")
+            samples.append(sample)
+        return samples
+
+    def evidence(self) -> list[dict]:
+        """The evidence picked, in the shape `services.findings` takes."""
+        data = self.cleaned_data
+        items: list[dict] = [
+            {"kind": FindingEvidence.Kind.RUN, "run": run} for run in data["evidence_runs"]
+        ]
+        for pair in data["evidence_comparisons"]:
+            a, b = (int(pk) for pk in pair.split("-"))
+            items.append(
+                {
+                    "kind": FindingEvidence.Kind.COMPARISON,
+                    "run": self.runs_by_pk[a],
+                    "run_b": self.runs_by_pk[b],
+                }
+            )
+        items += [
+            {"kind": FindingEvidence.Kind.SAMPLE, "run": sample.run, "sample": sample}
+            for sample in data["evidence_samples"]
+        ]
+        return items
 
 
 class AdoptGuidelineForm(forms.Form):

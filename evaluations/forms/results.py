@@ -91,6 +91,31 @@ class RunFilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v}
 
 
+class CompareForm(forms.Form):
+    """The two runs of a comparison, by number. A run compared with itself is refused; runs of
+    different tasks are refused by `results.comparisons` and reported on this form."""
+
+    a = forms.IntegerField(
+        label="Run A",
+        min_value=1,
+        error_messages={"invalid": "Give run A as a run number, such as 12."},
+    )
+    b = forms.IntegerField(
+        label="Run B",
+        min_value=1,
+        error_messages={"invalid": "Give run B as a run number, such as 12."},
+    )
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        a, b = cleaned.get("a"), cleaned.get("b")
+        if a is not None and a == b:
+            self.add_error(
+                "b", f"Pick another run than run {a}: a run is not compared with itself."
+            )
+        return cleaned
+
+
 class InstituteFilterForm(forms.Form):
     institute = forms.ChoiceField(required=False, label="Runs by")
 

@@ -305,3 +305,72 @@ class Finding(KeptModel):
     def is_kept(self) -> bool:
         # The stored status decides, not an unsaved change to it.
         return Finding.objects.filter(pk=self.pk, status=Finding.Status.PUBLISHED).exists()
+
+
+class FindingEvidence(models.Model):
+    """What a finding cites, picked from its project: a run, one sample of a run, or a comparison
+    of two runs (`run` with `run_b`). Written only by `services.findings`, which checks that every
+    run belongs to the finding's project; the constraints keep each kind's shape."""
+
+    class Kind(models.TextChoices):
+        RUN = "run", "Run"
+        SAMPLE = "sample", "Sample"
+        COMPARISON = "comparison", "Comparison"
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    run = models.ForeignKey("evaluations.EvaluationRun", on_delete=models.PROTECT, related_name="+")
+    sample = models.ForeignKey(
+        "evaluations.SampleResult",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    run_b = models.ForeignKey(
+        "evaluations.EvaluationRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The other run of a comparison.",
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "finding evidence"
+        constraints = [
+            models.CheckConstraint(
+                name="finding_evidence_shape",
+                condition=(
+                    Q(kind="run", sample__isnull=True, run_b__isnull=True)
+                    | Q(kind="sample", sample__isnull=False, run_b__isnull=True)
+                    | (
+                        Q(kind="comparison", sample__isnull=True, run_b__isnull=False)
+                        & ~Q(run=F("run_b"))
+                    )
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["finding", "run"],
+                condition=Q(kind="run"),
+                name="finding_evidence_unique_run",
+            ),
+            models.UniqueConstraint(
+                fields=["finding", "sample"],
+                condition=Q(kind="sample"),
+                name="finding_evidence_unique_sample",
+            ),
+            models.UniqueConstraint(
+                fields=["finding", "run", "run_b"],
+                condition=Q(kind="comparison"),
+                name="finding_evidence_unique_comparison",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == self.Kind.SAMPLE:
+            return f"sample {self.sample_id} of run {self.run_id}"
+        if self.kind == self.Kind.COMPARISON:
+            return f"run {self.run_id} compared with run {self.run_b_id}"
+        return f"run {self.run_id}"

@@ -1,5 +1,5 @@
-"""What the home dashboard shows the signed-in user, besides their projects: jobs in flight, recent
-runs with their scores, access windows closing soon, upcoming personnel exchanges and guideline
+"""What the home dashboard shows the signed-in user, besides their projects: jobs in flight, jobs
+finished in the last day, recent runs with their scores, access windows closing soon, upcoming personnel exchanges and guideline
 versions waiting for their institute's signature.
 
 Every list is scoped through `institutes.access` (and `exchanges.selectors`) and capped, so the
@@ -29,25 +29,39 @@ EXCHANGES_SHOWN = 8
 APPROVALS_SHOWN = 10
 WINDOW_HORIZON = timedelta(days=14)
 EXCHANGE_HORIZON = timedelta(days=90)
-# A job that finished this recently stays on the dashboard, so its bar is seen reaching the end.
-RECENTLY_FINISHED = timedelta(minutes=15)
+FINISHED_SHOWN = 5
+# A job that finished within a day is listed under "Recently finished".
+RECENTLY_FINISHED = timedelta(hours=24)
 
 IN_FLIGHT = (EvaluationJob.Status.QUEUED, EvaluationJob.Status.RUNNING)
 
 
-def jobs_in_flight(user, *, now=None) -> list[EvaluationJob]:
-    """Queued and running jobs in the user's projects, and those that finished minutes ago."""
+def jobs_in_flight(user) -> list[EvaluationJob]:
+    """Queued and running jobs in the user's projects."""
+    return list(jobs_for(user).filter(status__in=IN_FLIGHT)[:JOBS_SHOWN])
+
+
+def jobs_recently_finished(user, *, now=None) -> list[EvaluationJob]:
+    """Jobs of the user's projects that finished (succeeded, failed or cancelled) within a day,
+    latest first."""
     now = now or timezone.now()
     return list(
-        jobs_for(user).filter(
-            Q(status__in=IN_FLIGHT) | Q(finished_at__gte=now - RECENTLY_FINISHED)
-        )[:JOBS_SHOWN]
+        jobs_for(user)
+        .exclude(status__in=IN_FLIGHT)
+        .filter(finished_at__gte=now - RECENTLY_FINISHED)
+        .order_by("-finished_at", "-pk")[:FINISHED_SHOWN]
     )
 
 
 def jobs_panel(user) -> dict:
-    jobs = jobs_in_flight(user)
-    return {"flight_jobs": jobs, "flight_polling": any(not job.is_final for job in jobs)}
+    """The polled panel: jobs in flight, and those recently finished, so a job seen running moves
+    to the finished list when it ends; polling stops once nothing is in flight."""
+    flight = jobs_in_flight(user)
+    return {
+        "flight_jobs": flight,
+        "finished_jobs": jobs_recently_finished(user),
+        "flight_polling": bool(flight),
+    }
 
 
 def recent_runs(user) -> list[dict]:

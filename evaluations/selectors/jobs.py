@@ -7,6 +7,7 @@ from django.http import Http404
 
 from evaluations.models import EvaluationJob, EvaluationTask
 from institutes import access
+from institutes.models import AuditEvent
 
 
 def tasks_for(user) -> QuerySet[EvaluationTask]:
@@ -31,3 +32,22 @@ def job_for(user, pk) -> EvaluationJob:
         return jobs_for(user).get(pk=pk)
     except (EvaluationJob.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such job.") from exc
+
+
+def job_cancellation(job: EvaluationJob) -> AuditEvent | None:
+    """Who asked to cancel the job, and when: the audit trail's record of the write that set
+    `cancel_requested` (its `actor` is None when the system or a worker did). None for a job
+    nobody cancelled."""
+    if not job.cancel_requested:
+        return None
+    return (
+        AuditEvent.objects.filter(
+            table=EvaluationJob._meta.db_table,
+            object_id=str(job.pk),
+            action="update",
+            changes__has_key="cancel_requested",
+        )
+        .select_related("actor")
+        .order_by("at", "pk")
+        .first()
+    )

@@ -102,8 +102,10 @@ def findings_for(user, project: EvaluationProject) -> QuerySet[Finding]:
     """Findings are results: hidden (empty) for users who may not see the project's results."""
     if not access.can_see_results(user, project):
         return Finding.objects.none()
-    return project.findings.select_related("workstream__domain", "created_by").order_by(
-        "-created_at", "-pk"
+    return (
+        project.findings.select_related("workstream__domain", "created_by")
+        .prefetch_related("evidence__sample")
+        .order_by("-created_at", "-pk")
     )
 
 
@@ -155,6 +157,15 @@ def systems_in(project: EvaluationProject) -> QuerySet[AISystem]:
     return AISystem.objects.filter(project_systems__project=project).order_by(
         "developer", "name", "version"
     )
+
+
+def filter_institutes(user) -> QuerySet[Institute]:
+    """Institutes to filter the project list by: those taking part in a project the user sees
+    (every institute for a programme manager)."""
+    if access.is_programme_manager(user):
+        return Institute.objects.order_by("name")
+    shared = Participation.objects.filter(project__in=access.visible_projects(user))
+    return Institute.objects.filter(pk__in=shared.values("institute_id")).order_by("name")
 
 
 def participating_institutes(project: EvaluationProject) -> QuerySet[Institute]:

@@ -213,6 +213,18 @@ def project_runs(project: EvaluationProject, filters: dict[str, str]) -> QuerySe
     return runs.order_by("-created_at", "-pk")
 
 
+def comparable_pair(runs) -> tuple[int | None, int | None]:
+    """The two runs (ids) a runs page preselects for a comparison: the first two listed runs of
+    one task, reading down the list; (None, None) when no two listed runs share a task (only
+    runs of the same task can be compared)."""
+    first_of_task: dict[int, int] = {}
+    for run in runs:
+        if run.task_id in first_of_task:
+            return first_of_task[run.task_id], run.pk
+        first_of_task[run.task_id] = run.pk
+    return None, None
+
+
 def result_institutes(project: EvaluationProject) -> list[Institute]:
     """The participating institutes, by name: the choices of a results page's institute filter."""
     participations = project.participations.select_related("institute")

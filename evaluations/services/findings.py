@@ -1,14 +1,33 @@
 """Writes for findings: evaluators draft them; leads move them along
-draft -> agreed -> shared with the developer -> published."""
+draft -> agreed -> shared with the developer -> published.
+
+A finding cites evidence picked from its own project (`FindingEvidence`): a run, a sample of a run,
+or a comparison of two runs of the same task. Every cited run belongs to the finding's project;
+anything else is refused whole. `Finding.runs` is kept equal to the set of runs the evidence cites
+(so `run.findings` answers "which findings cite this run"); `runs=` on the write functions is
+shorthand for run evidence.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from evaluations.models import EvaluationProject, EvaluationRun, Finding, Workstream
+from evaluations.models import (
+    EvaluationProject,
+    EvaluationRun,
+    Finding,
+    FindingEvidence,
+    SampleResult,
+    Workstream,
+)
 from evaluations.services.projects import UNSET
 from institutes import access
+
+Kind = FindingEvidence.Kind
 
 
 def _check_links(project: EvaluationProject, workstream: Workstream | None, runs) -> list:
@@ -23,6 +42,66 @@ def _check_links(project: EvaluationProject, workstream: Workstream | None, runs
     return runs
 
 
+def _evidence_key(item: FindingEvidence) -> tuple:
+    return (item.kind, item.run_id, item.sample_id, item.run_b_id)
+
+
+def _checked_evidence(
+    project: EvaluationProject, evidence: Iterable[Mapping[str, Any]]
+) -> list[FindingEvidence]:
+    """Unsaved evidence rows for `evidence` (mappings of kind, run, sample, run_b), duplicates
+    dropped; ValidationError naming the first item that does not fit this project."""
+    rows: dict[tuple, FindingEvidence] = {}
+    for item in evidence:
+        kind = item.get("kind") or Kind.RUN
+        run: EvaluationRun | None = item.get("run")
+        sample: SampleResult | None = item.get("sample")
+        run_b: EvaluationRun | None = item.get("run_b")
+        if kind == Kind.SAMPLE and sample is not None and run is None:
+            run = sample.run
+        problem = None
+        if kind not in Kind.values:
+            problem = f"'{kind}' is not a kind of evidence (run, sample or comparison)."
+        elif run is None:
+            problem = "Each piece of evidence names a run."
+        elif any(r is not None and r.project_id != project.pk for r in (run, run_b)):
+            problem = "Evidence must come from this project's own runs."
+        elif kind == Kind.RUN and (sample is not None or run_b is not None):
+            problem = "Run evidence names only a run."
+        elif kind == Kind.SAMPLE and (sample is None or run_b is not None):
+            problem = "Sample evidence names one sample."
+        elif kind == Kind.SAMPLE and sample is not None and sample.run_id != run.pk:
+            problem = f"That sample is not a sample of run {run.pk}."
+        elif kind == Kind.COMPARISON and (run_b is None or sample is not None):
+            problem = "A comparison names two runs."
+        elif kind == Kind.COMPARISON and run_b is not None and run_b.pk == run.pk:
+            problem = "A comparison is of two different runs."
+        elif kind == Kind.COMPARISON and run_b is not None and run_b.task_id != run.task_id:
+            problem = f"Runs {run.pk} and {run_b.pk} are of different tasks: they do not compare."
+        if problem:
+            raise ValidationError({"evidence": problem})
+        row = FindingEvidence(kind=kind, run=run, sample=sample, run_b=run_b)
+        rows.setdefault(_evidence_key(row), row)
+    return list(rows.values())
+
+
+def _write_evidence(finding: Finding, rows: list[FindingEvidence]) -> None:
+    finding.evidence.all().delete()
+    for row in rows:
+        row.pk = None
+        row.finding = finding
+    FindingEvidence.objects.bulk_create(rows)
+    cited = {row.run_id for row in rows} | {row.run_b_id for row in rows if row.run_b_id}
+    finding.runs.set(EvaluationRun.objects.filter(pk__in=cited))
+
+
+def _merge_runs(rows: list[FindingEvidence], runs: list[EvaluationRun]) -> list[FindingEvidence]:
+    """`rows` plus run evidence for each of `runs` it does not cite as a run yet."""
+    have = {_evidence_key(row) for row in rows}
+    extra = [FindingEvidence(kind=Kind.RUN, run=run) for run in runs]
+    return rows + [row for row in extra if _evidence_key(row) not in have]
+
+
 @transaction.atomic
 def finding_create(
     *,
@@ -33,11 +112,14 @@ def finding_create(
     body: str = "",
     workstream: Workstream | None = None,
     runs: list[EvaluationRun] | None = None,
+    evidence: Iterable[Mapping[str, Any]] | None = None,
 ) -> Finding:
+    """Record a draft finding with its evidence (all from `project`)."""
     access.require(
         access.can_act(user, project), "Only evaluators and leads of the project record findings."
     )
     runs = _check_links(project, workstream, runs)
+    rows = _merge_runs(_checked_evidence(project, evidence or []), runs)
     finding = Finding(
         project=project,
         title=title.strip(),
@@ -48,14 +130,24 @@ def finding_create(
     )
     finding.full_clean()
     finding.save()
-    finding.runs.set(runs)
+    _write_evidence(finding, rows)
     return finding
 
 
 @transaction.atomic
 def finding_update(
-    *, user, finding: Finding, title=None, severity=None, body=None, workstream=UNSET, runs=None
+    *,
+    user,
+    finding: Finding,
+    title=None,
+    severity=None,
+    body=None,
+    workstream=UNSET,
+    runs=None,
+    evidence: Iterable[Mapping[str, Any]] | None = None,
 ) -> Finding:
+    """Change a finding that is not published. `evidence` (when given) replaces all of it;
+    `runs` alone replaces only the run evidence."""
     access.require(
         access.can_act(user, finding.project),
         "Only evaluators and leads of the project edit findings.",
@@ -66,6 +158,12 @@ def finding_update(
         raise ValidationError("A published finding cannot be changed.")
     new_ws = finding.workstream if workstream is UNSET else workstream
     checked_runs = _check_links(finding.project, new_ws, runs)
+    rows = None
+    if evidence is not None:
+        rows = _merge_runs(_checked_evidence(finding.project, evidence), checked_runs)
+    elif runs is not None:
+        kept = [row for row in finding.evidence.all() if row.kind != Kind.RUN]
+        rows = _merge_runs(kept, checked_runs)
     finding.workstream = new_ws
     if title is not None:
         finding.title = title.strip()
@@ -75,8 +173,8 @@ def finding_update(
         finding.body = body
     finding.full_clean()
     finding.save()
-    if runs is not None:
-        finding.runs.set(checked_runs)
+    if rows is not None:
+        _write_evidence(finding, rows)
     return finding
 
 

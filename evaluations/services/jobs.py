@@ -156,7 +156,13 @@ def job_cancel(*, job: EvaluationJob, user) -> EvaluationJob:
 
 def job_retry(*, job: EvaluationJob, user) -> EvaluationJob:
     """Queue a new job with the same task, system, institute and params as a failed or cancelled
-    one (all of job_queue's checks apply again, the access window included)."""
+    one (all of job_queue's checks apply again, the access window included). Who may is asked
+    first: someone who may not retry it is told so, whatever the job's state."""
+    access.require(
+        access.can_act_for(user, job.project_id, job.institute_id),
+        f"You cannot retry this job: that needs the evaluator role at {job.institute.name} "
+        "in the project.",
+    )
     if job.status not in (Status.FAILED, Status.CANCELLED):
         raise ValidationError(
             f"Only failed or cancelled jobs are retried; this one is {job.status}."

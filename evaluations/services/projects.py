@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from evaluations import rules
 from evaluations.models import (
     AccessWindow,
     AISystem,
@@ -214,12 +215,18 @@ def project_transition(*, user, project: EvaluationProject, status: str) -> Eval
             }
         )
     if status == EvaluationProject.Status.CLOSED:
-        unfinished = project.findings.exclude(status__in=Finding.FINISHED).count()
+        unfinished = list(
+            project.findings.exclude(status__in=Finding.FINISHED)
+            .order_by("created_at", "pk")
+            .values_list("title", flat=True)
+        )
         if unfinished:
+            count = f"{len(unfinished)} unfinished finding{'s' if len(unfinished) > 1 else ''}"
+            titles = ", ".join(f"'{title}'" for title in unfinished)
             raise ValidationError(
                 {
-                    "status": f"The project has {unfinished} unfinished finding(s): share them with the "
-                    "developer or publish them before closing."
+                    "status": f"{count}: {titles}. Share them with the developer or publish them "
+                    "before closing the project."
                 }
             )
     project.status = status
@@ -260,17 +267,9 @@ def participation_remove(*, user, project: EvaluationProject, institute: Institu
         raise ValidationError(
             {"institute": f"{institute.name} does not take part in this project."}
         )
-    if (
-        participation.role == Participation.Role.LEAD
-        and not project.participations.filter(role=Participation.Role.LEAD)
-        .exclude(pk=participation.pk)
-        .exists()
-    ):
-        raise ValidationError({"institute": "A project keeps at least one lead institute."})
-    if project.workstreams.filter(lead_institute=institute).exists():
-        raise ValidationError(
-            {"institute": f"{institute.name} leads a workstream: reassign it first."}
-        )
+    blocker = rules.participation_removal_blockers(project).get(institute.pk)
+    if blocker:
+        raise ValidationError({"institute": f"{institute.name} cannot be removed. {blocker}"})
     participation.delete()
     access.forget(user)
 
@@ -290,8 +289,9 @@ def project_system_add(
 @transaction.atomic
 def project_system_remove(*, user, project: EvaluationProject, system: AISystem) -> None:
     _require_manage(user, project)
-    if project.runs.filter(system=system).exists() or project.jobs.filter(system=system).exists():
-        raise ValidationError({"system": f"{system} has jobs or runs in this project and stays."})
+    blocker = rules.system_removal_blockers(project).get(system.pk)
+    if blocker:
+        raise ValidationError({"system": f"{system} cannot be removed. {blocker}"})
     deleted, _ = project.project_systems.filter(system=system).delete()
     if not deleted:
         raise ValidationError({"system": f"{system} is not in this project."})

@@ -15,9 +15,10 @@ register = template.Library()
 
 
 @register.filter(name="markdown")
-def markdown_filter(text: str):
-    """Markdown rendered to sanitised HTML (see evaluations.markdown)."""
-    return render_markdown(text)
+def markdown_filter(text: str, top_heading: int = 2):
+    """Markdown rendered to sanitised HTML (see evaluations.markdown); `|markdown:3` makes the
+    author's "# Title" an `<h3>`, for text shown inside a section headed by an `<h2>`."""
+    return render_markdown(text, top_heading=int(top_heading))
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,9 @@ def window_state(window, now: datetime | None = None) -> WindowState:
 
 
 register.filter("window_state", window_state)
+
+
+@register.filter
+def lookup(mapping: dict, key):
+    """`mapping[key]`, or None: `{{ blockers|lookup:system.pk }}`."""
+    return mapping.get(key) if mapping else None

@@ -36,6 +36,17 @@ def signed(value, digits: int = 3) -> str:
 
 
 @register.filter
+def kappa(value) -> str:
+    """An agreement coefficient (Cohen's or Fleiss' kappa), written one way on every page: three
+    decimals and a true minus sign ("−0.033", "0.812"), or "n/a"."""
+    number = _finite(value)
+    if number is None:
+        return "n/a"
+    text = f"{abs(number):.3f}"
+    return ("−" + text) if number < 0 and text != "0.000" else text
+
+
+@register.filter
 def interval(value, digits: int = 3) -> str:
     """A (low, high) pair as "[low, high]", or "n/a"."""
     if not value:

@@ -32,6 +32,7 @@ def finding_add(request, project):
                 severity=data["severity"],
                 body=data["body"],
                 workstream=data["workstream"],
+                evidence=form.evidence(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -39,7 +40,11 @@ def finding_add(request, project):
             messages.success(request, "The finding is recorded as a draft.")
             return back_to_project(project, "findings")
     return project_form_page(
-        request, project, form, title="Record a finding", submit="Save the draft"
+        request,
+        project,
+        form,
+        title=f"Record a finding in {project.title}",
+        submit="Save the draft",
     )
 
 
@@ -52,7 +57,9 @@ def finding_edit(request, project, pk):
         "workstream": finding.workstream,
         "body": finding.body,
     }
-    form = project_forms.FindingForm(request.POST or None, initial=initial, project=project)
+    form = project_forms.FindingForm(
+        request.POST or None, initial=initial, project=project, finding=finding
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -63,6 +70,7 @@ def finding_edit(request, project, pk):
                 severity=data["severity"],
                 body=data["body"],
                 workstream=data["workstream"],
+                evidence=form.evidence(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -60,8 +60,8 @@ def run_import(request, slug: str):
 @project_view("act")
 def _page(request, project, *, error: str, status: int):
     form = RunImportForm(user=request.user, project=project)
-    context = {**_context(form, project), "upload_error": error}
-    return render(request, TEMPLATE, context, status=status)
+    form.errors["file"] = form.error_class([error])  # shown at the file field
+    return render(request, TEMPLATE, _context(form, project), status=status)
 
 
 @project_view("act")
@@ -111,6 +111,8 @@ def _checked(request, project):
             ("non_field_errors" if name == "__all__" else name): [str(e) for e in errors]
             for name, errors in form.errors.items()
         }
-        message = " ".join(f"{name}: {' '.join(errors)}" for name, errors in fields.items())
+        # The page puts each field's errors at that field (run-import.js); the message is the
+        # same errors in plain words, for a client that shows only one line.
+        message = " ".join(error for errors in fields.values() for error in errors)
         return _error(400, "invalid", message, fields)
     return render(request, TEMPLATE, _context(form, project))

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from config.views import button_action, is_htmx, post_only, render_page
 from evaluations.forms import jobs as job_forms
 from evaluations.forms.fields import add_service_errors
-from evaluations.selectors.jobs import job_for
+from evaluations.selectors.jobs import job_cancellation, job_for
 from evaluations.services import jobs as job_services
 from evaluations.views._helpers import project_view
 from institutes import access
@@ -46,9 +46,15 @@ def _job_context(user, job) -> dict:
 def job_detail(request, job_id: int):
     job = job_for(request.user, job_id)
     context = _job_context(request.user, job)
-    if not is_htmx(request):  # the polled fragment needs only the status
+    if is_htmx(request):
+        # The page's messages ("Job 12 is queued.") speak of the status it was loaded with:
+        # once the job has moved on, the polled fragment clears them (an out-of-band swap).
+        shown = request.GET.get("shown")
+        context["status_changed"] = bool(shown) and shown != job.status
+    else:  # the polled fragment needs only the status
         context["retries"] = list(job.retries.order_by("-created_at")[:10])
         context["deviations"] = list(job.deviations.all())
+        context["cancellation"] = job_cancellation(job)
     return render_page(request, TEMPLATE, context, fragment="status")
 
 

@@ -73,10 +73,18 @@ def project_runs(request, project):
     page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
     summaries = scores.run_score_summaries(list(page.object_list))
     rows = [{"run": r, "estimate": summaries.get(r.pk)} for r in page.object_list]
+    pick_a, pick_b = run_selectors.comparable_pair(page.object_list)
     return render(
         request,
         "evaluations/results/project_runs.html",
-        {"project": project, "form": form, "page": page, "rows": rows},
+        {
+            "project": project,
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "pick_a": pick_a,
+            "pick_b": pick_b,
+        },
     )
 
 

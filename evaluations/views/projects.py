@@ -38,7 +38,7 @@ class FindingRow:
 
 @login_required
 def project_list(request):
-    form = project_forms.ProjectFilterForm(request.GET or None)
+    form = project_forms.ProjectFilterForm(request.GET or None, user=request.user)
     projects = project_selectors.project_list(request.user, **form.filters())
     context = {
         "form": form,
@@ -86,6 +86,7 @@ def project_detail(request, slug):
     project = project_selectors.project_page_for(user, slug)
     systems = list(project.project_systems.all())
     can_see_results = access.can_see_results(user, project)
+    can_manage = access.can_manage(user, project)
     findings = [
         FindingRow(
             finding,
@@ -97,7 +98,11 @@ def project_detail(request, slug):
         "project": project,
         "targets": [ps for ps in systems if not ps.is_reference],
         "references": [ps for ps in systems if ps.is_reference],
-        "can_manage": access.can_manage(user, project),
+        "participation_blockers": (
+            rules.participation_removal_blockers(project) if can_manage else {}
+        ),
+        "system_blockers": rules.system_removal_blockers(project) if can_manage else {},
+        "can_manage": can_manage,
         "can_act": access.can_act(user, project),
         "can_see_results": can_see_results,
         "findings": findings,
@@ -134,7 +139,7 @@ def project_edit(request, project):
         else:
             messages.success(request, "The project is saved.")
             return back_to_project(project)
-    return project_form_page(request, project, form, title="Edit the project", submit="Save")
+    return project_form_page(request, project, form, title=f"Edit {project.title}", submit="Save")
 
 
 @project_view("manage")

@@ -55,6 +55,9 @@ def _sample_page(request, run_id: int, sample_pk: int, *, form=None, status: int
         "sample": sample,
         "transcript": transcripts.transcript_for(run, sample, redact=hidden),
         "blind": blind,
+        # Blind review: the reviewer forms a view before seeing the scorer's (score, answer,
+        # explanation); it shows once their review is saved.
+        "scores_hidden": blind and can_review and mine is None,
         # a note may name the system: redacted like the transcript
         "reviews": [(review, hide(review.note)) for review in reviews],
         "my_review": mine,

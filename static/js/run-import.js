@@ -25,23 +25,59 @@ document.addEventListener("DOMContentLoaded", () => {
     return (unit === 0 ? value : value.toFixed(1)) + " " + units[unit];
   };
 
-  const showError = (message) => {
-    errorBox.textContent = message;
-    errorBox.hidden = false;
+  const done = () => {
     box.hidden = true;
     button.disabled = false;
   };
 
+  // Errors sit at their field, as when the page is rendered by the server (form_fields.html).
+  const clearErrors = () => {
+    errorBox.hidden = true;
+    form.querySelectorAll("[data-client-error]").forEach((p) => p.remove());
+    form.querySelectorAll(".field.has-error").forEach((f) => f.classList.remove("has-error"));
+  };
+
+  const showFieldError = (name, message) => {
+    const control = form.querySelector("[name='" + name + "']");
+    const field = control && control.closest(".field");
+    if (!field) {
+      return false;
+    }
+    field.querySelectorAll(".field-error").forEach((p) => p.remove());
+    const p = document.createElement("p");
+    p.className = "field-error";
+    p.setAttribute("role", "alert");
+    p.setAttribute("data-client-error", "");
+    p.textContent = message;
+    field.appendChild(p);
+    field.classList.add("has-error");
+    return true;
+  };
+
+  const showError = (message) => {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+    done();
+  };
+
+  const showFileError = (message) => {
+    if (!showFieldError("file", message)) {
+      showError(message);
+      return;
+    }
+    done();
+  };
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    errorBox.hidden = true;
+    clearErrors();
     const file = input && input.files && input.files[0];
     if (!file) {
-      showError("Choose a log file to import.");
+      showFileError("Choose a log file to import.");
       return;
     }
     if (maxBytes && file.size > maxBytes) {
-      showError("The file is too large (" + size(file.size) + "): Concord accepts logs of at most " + size(maxBytes) + ".");
+      showFileError("The file is too large (" + size(file.size) + "): Concord accepts logs of at most " + size(maxBytes) + ".");
       return;
     }
     const xhr = new XMLHttpRequest();
@@ -68,7 +104,23 @@ document.addEventListener("DOMContentLoaded", () => {
         return;
       }
       const error = body.error || {};
-      showError(error.message || "The import failed (HTTP " + xhr.status + ").");
+      if (xhr.status === 413) {
+        showFileError(error.message || "The file is too large.");
+        return;
+      }
+      const general = [];
+      Object.entries(error.fields || {}).forEach(([name, messages]) => {
+        if (name === "non_field_errors" || !showFieldError(name, messages.join(" "))) {
+          general.push(messages.join(" "));
+        }
+      });
+      if (general.length) {
+        showError(general.join(" "));
+      } else if (error.fields) {
+        done();
+      } else {
+        showError(error.message || "The import failed (HTTP " + xhr.status + ").");
+      }
     });
     xhr.addEventListener("error", () => showError("The upload was interrupted: check the connection and try again."));
     button.disabled = true;

@@ -104,3 +104,62 @@ def test_findings_filter_by_status_severity_and_project(project, alice, bob):
     assert client.get(BASE, {"severity": "medium", "project": project.slug}).json()["count"] == 1
     assert client.get(BASE, {"domain": "cyber"}).json()["count"] == 0
     assert client.get(BASE, {"severity": "extreme"}).status_code == 400
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+def _runs(project, system, reference_system, institute_a):
+    from tests.evaluations.factories import RunFactory, TaskFactory
+
+    task = TaskFactory()
+    run_a = RunFactory(project=project, task=task, system=system, institute=institute_a)
+    run_b = RunFactory(project=project, task=task, system=reference_system, institute=institute_a)
+    return run_a, run_b
+
+
+def test_a_finding_cites_evidence_over_the_api(project, bob, system, reference_system, institute_a):
+    run_a, run_b = _runs(project, system, reference_system, institute_a)
+    sample = run_a.samples.create(sample_id="q1")
+    evidence = [
+        {"kind": "run", "run": run_a.pk},
+        {"kind": "sample", "sample": sample.pk},
+        {"kind": "comparison", "run": run_a.pk, "run_b": run_b.pk},
+    ]
+    response = bearer(bob).post(
+        BASE, {"project": project.slug, "title": "Cited", "evidence": evidence}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["evidence"] == [
+        {"kind": "run", "run": run_a.pk, "sample": None, "run_b": None},
+        {"kind": "sample", "run": run_a.pk, "sample": sample.pk, "run_b": None},
+        {"kind": "comparison", "run": run_a.pk, "sample": None, "run_b": run_b.pk},
+    ]
+    assert sorted(body["runs"]) == sorted([run_a.pk, run_b.pk])
+    response = bearer(bob).patch(
+        f"{BASE}{body['id']}/", {"evidence": [{"kind": "run", "run": run_b.pk}]}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["evidence"] == [
+        {"kind": "run", "run": run_b.pk, "sample": None, "run_b": None}
+    ]
+
+
+def test_evidence_from_another_project_is_a_400(
+    project, bob, alice, system, reference_system, institute_a
+):
+    other = projects.project_create(user=alice, title="Elsewhere", lead_institute=institute_a)
+    stranger, _ = _runs(other, system, reference_system, institute_a)
+    response = bearer(bob).post(
+        BASE,
+        {
+            "project": project.slug,
+            "title": "Borrowed",
+            "evidence": [{"kind": "run", "run": stranger.pk}],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "evidence" in error_of(response)["fields"]
+    assert not Finding.objects.filter(title="Borrowed").exists()

@@ -68,9 +68,12 @@ def test_a_refused_file_is_explained_on_the_page(page, bob, joint, tmp_path):
     page.goto("/projects/joint/runs/import/")
     page.set_input_files("#id_file", str(notes))
     page.click("form[data-import-form] button[type=submit]")
-    error = page.locator("[data-import-error]")
+    # At the file field, in plain words (no "file:" prefix), not at the foot of the form.
+    error = page.locator(".field.has-error:has(#id_file) .field-error")
     error.wait_for(state="visible")
     assert "is JSON but not a log Concord reads" in error.inner_text()
+    assert not error.inner_text().startswith("file:")
+    assert page.locator("[data-import-error]").is_hidden()
     assert page.url.endswith("/projects/joint/runs/import/")
     assert page.locator("[data-import-progress]").is_hidden()
     assert not EvaluationRun.objects.exists()

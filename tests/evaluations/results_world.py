@@ -105,9 +105,12 @@ def ensure_reference_data() -> None:
     removes: put them back when missing."""
     domains = importlib.import_module("evaluations.migrations.0003_default_domains")
     labels = importlib.import_module("evaluations.migrations.0006_default_review_labels")
+    more_labels = importlib.import_module(
+        "evaluations.migrations.0011_finding_evidence_and_review_labels"
+    )
     for slug, name, order in domains.DOMAINS:
         Domain.objects.get_or_create(slug=slug, defaults={"name": name, "order": order})
-    for slug, name, description, order in labels.LABELS:
+    for slug, name, description, order in [*labels.LABELS, *more_labels.LABELS]:
         ReviewLabel.objects.get_or_create(
             slug=slug, defaults={"name": name, "description": description, "order": order}
         )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from exchanges import services
 from exchanges.models import Exchange
 from tests.api_clients import bearer
 from tests.exchanges.conftest import tick_all
@@ -145,7 +147,7 @@ def test_a_project_the_user_cannot_see_reads_as_missing(alice, bob, institute_b,
     assert "does not exist" in response.json()["error"]["fields"]["project"][0]
 
 
-def test_an_evaluator_cannot_propose(bob, institute_b, today):
+def test_an_evaluator_requests_their_own_secondment(bob, institute_b, today):
     response = bearer(bob).post(
         url(),
         {
@@ -158,7 +160,9 @@ def test_an_evaluator_cannot_propose(bob, institute_b, today):
         },
         format="json",
     )
-    assert response.status_code == 403
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["person"], body["proposed_by"], body["status"]) == ("bob", "bob", "proposed")
 
 
 def test_the_whole_flow_through_the_api(alice, carol, propose, today):
@@ -264,7 +268,7 @@ def _proposal(today, **fields) -> dict:
     return body
 
 
-@pytest.mark.parametrize("who", ["bob", "vera", "dan"])
+@pytest.mark.parametrize("who", ["vera"])
 def test_who_may_not_propose_gets_the_same_403_whatever_the_body_names(who, request, today):
     """Refused before the body is read: a username that exists, one that does not, and a body
     that is not a proposal at all get the same answer."""
@@ -322,3 +326,81 @@ def test_a_person_who_is_not_a_visible_member_reads_the_same_as_nobody(
     accepted = client.post(url(), _proposal(today), format="json")
     assert accepted.status_code == 201, accepted.json()
     assert accepted.json()["person"] == "bob"
+
+
+@pytest.mark.parametrize("who", ["bob", "dan"])
+def test_an_evaluator_naming_anyone_else_gets_the_same_403(who, request, alice, institute_b, today):
+    """bob (A) may request only his own secondment, dan (B) only one from B: any other person
+    or home institute is refused before the username is looked up."""
+    client = bearer(request.getfixturevalue(who))
+    bodies = [
+        _proposal(today, person="alice"),
+        _proposal(today, person="no-such-user"),
+        _proposal(today, person="charlie"),
+    ]
+    if who == "dan":
+        bodies.append(_proposal(today, person="dan"))  # dan is not staff of A
+    answers = [client.post(url(), body, format="json") for body in bodies]
+    assert {a.status_code for a in answers} == {403}
+    assert len({a.content for a in answers}) == 1
+    assert not Exchange.objects.exists()
+
+
+# --- a linked project shows only to those who may see it ----------------------------------------
+
+
+@pytest.fixture
+def project_of_b(institute_b):
+    from evaluations.models import EvaluationProject, Participation
+
+    project = EvaluationProject.objects.create(slug="secret-b", title="B's secret evaluation")
+    Participation.objects.create(project=project, institute=institute_b, role="lead")
+    return project
+
+
+@pytest.fixture
+def linked(propose, carol, project_of_b):
+    """bob's exchange from A to B, linked to a project only B takes part in."""
+    return propose(user=carol, project=project_of_b)
+
+
+def test_the_linked_project_shows_to_those_who_may_see_it(linked, carol, pm):
+    for user in (carol, pm):
+        client = bearer(user)
+        assert client.get(url(linked)).json()["project"] == "secret-b"
+        assert client.get(url()).json()["results"][0]["project"] == "secret-b"
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "vera"])
+def test_an_outsider_to_the_project_sees_nothing_of_it(linked, who, request):
+    """alice, bob and vera (institute A, not in the project) see the exchange but not the project."""
+    client = bearer(request.getfixturevalue(who))
+    detail = client.get(url(linked))
+    listing = client.get(url())
+    assert detail.status_code == listing.status_code == 200
+    assert detail.json()["project"] is None
+    assert listing.json()["results"][0]["project"] is None
+    for response in (detail, listing):
+        assert b"secret-b" not in response.content
+        assert b"secret evaluation" not in response.content
+
+
+def test_the_person_sees_the_project_while_the_exchange_gives_access(linked, alice, carol, bob):
+    services.exchange_approve(user=alice, exchange=linked)
+    services.exchange_approve(user=carol, exchange=linked)
+    Exchange.objects.filter(pk=linked.pk).update(start_date=timezone.localdate())
+    tick_all(linked, carol)
+    services.exchange_activate(user=carol, exchange=linked)
+    assert bearer(bob).get(url(linked)).json()["project"] == "secret-b"
+
+
+def test_the_answer_to_a_transition_hides_the_project_too(linked, alice):
+    body = bearer(alice).post(url(linked, "approve"), {}, format="json").json()
+    assert body["approvals"][0]["institute"] == "inst-a"
+    assert body["project"] is None
+
+
+def test_the_activation_says_who_activated(alice, carol, approved):
+    tick_all(approved, carol)
+    body = bearer(carol).post(url(approved, "activate")).json()
+    assert (body["status"], body["activated_by"]) == ("active", "carol")

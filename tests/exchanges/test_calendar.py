@@ -104,3 +104,17 @@ def test_a_programme_manager_opens_a_feed_for_any_institute(pm, institute_c):
 def test_the_feed_answers_get_only(client, feed):
     _, token = feed
     assert client.post(feed_url(token)).status_code == 405
+
+
+def test_the_feed_names_a_linked_project_only_if_the_institute_takes_part(
+    client, feed, alice, carol, propose, institute_b
+):
+    from evaluations.models import EvaluationProject, Participation
+
+    project = EvaluationProject.objects.create(slug="secret-b", title="B's secret evaluation")
+    Participation.objects.create(project=project, institute=institute_b, role="lead")
+    propose(user=carol, project=project)
+    _, token_a = feed
+    assert b"secret evaluation" not in client.get(feed_url(token_a)).content
+    _, token_b = services.calendar_feed_create(user=carol, institute=institute_b)
+    assert b"secret evaluation" in client.get(feed_url(token_b)).content

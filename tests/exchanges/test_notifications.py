@@ -252,3 +252,18 @@ def test_the_tasks_take_json_values_only(
     assert {payload["address"] for payload in sent["email"]} == {m.to[0] for m in mailoutbox}
     assert all(m.subject.endswith(": declined") for m in mailoutbox)
     assert "Reason or note: No desk free." in mailoutbox[0].body
+
+
+def test_the_mail_names_the_linked_project_only_to_who_may_see_it(
+    propose, carol, institute_b, mailoutbox, django_capture_on_commit_callbacks, everyone
+):
+    from evaluations.models import EvaluationProject, Participation
+
+    project = EvaluationProject.objects.create(slug="secret-b", title="B's secret evaluation")
+    Participation.objects.create(project=project, institute=institute_b, role="lead")
+    with django_capture_on_commit_callbacks(execute=True):
+        propose(user=carol, project=project)
+    bodies = {message.to[0]: message.body for message in mailoutbox}
+    assert "secret evaluation" in bodies["carol@example.org"]
+    assert "secret evaluation" not in bodies["alice@example.org"]  # A is not in the project
+    assert "secret evaluation" not in bodies["bob@example.org"]  # not before he is active

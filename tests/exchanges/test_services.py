@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from exchanges import services
 from exchanges.models import ChecklistItemType, Exchange, ExchangeApproval
 from institutes import access
+from institutes.models import Role
 from tests.exchanges.conftest import tick_all
 from tests.exchanges.factories import ExchangeFactory
 from tests.factories import member
@@ -37,12 +38,43 @@ def test_a_programme_manager_may_propose(propose, pm):
     assert propose(user=pm).proposed_by == pm
 
 
-@pytest.mark.parametrize("who", ["bob", "vera", "charlie", "dan"])
-def test_people_who_lead_neither_side_cannot_propose(propose, who, request, carol):
+@pytest.mark.parametrize("who", ["vera", "charlie", "dan"])
+def test_people_who_lead_neither_side_cannot_propose_for_bob(propose, who, request, carol):
     user = request.getfixturevalue(who)
     with pytest.raises(PermissionDenied, match="Only a lead of the home or the host institute"):
         propose(user=user)
     assert not Exchange.objects.exists()
+
+
+def test_an_evaluator_requests_their_own_secondment(propose, bob, alice, carol):
+    exchange = propose(user=bob)
+    assert (exchange.person, exchange.proposed_by, exchange.status) == (bob, bob, "proposed")
+    with pytest.raises(PermissionDenied, match="Only a lead of the home or the host institute"):
+        services.exchange_approve(user=bob, exchange=exchange)
+    services.exchange_approve(user=alice, exchange=exchange)
+    assert services.exchange_approve(user=carol, exchange=exchange).status == "approved"
+
+
+def test_an_evaluator_cannot_request_for_someone_else(propose, bob, alice, institute_a):
+    other = member("erin", institute_a, Role.EVALUATOR)
+    with pytest.raises(PermissionDenied, match="evaluators request one for themselves"):
+        propose(user=bob, person=other)
+    assert not Exchange.objects.exists()
+
+
+def test_an_evaluator_requests_only_from_their_own_institute(
+    propose, dan, institute_b, institute_c
+):
+    """dan is an evaluator of B: he cannot be sent from A, where he is nobody's staff."""
+    with pytest.raises(PermissionDenied):
+        propose(user=dan, person=dan)
+    exchange = propose(user=dan, person=dan, home_institute=institute_b, host_institute=institute_c)
+    assert exchange.home_institute == institute_b
+
+
+def test_a_viewer_cannot_request_a_secondment(propose, vera):
+    with pytest.raises(PermissionDenied):
+        propose(user=vera, person=vera)
 
 
 def test_the_checklist_copies_only_active_item_types_and_their_mandatory_flag(propose):
@@ -74,7 +106,7 @@ def test_home_and_host_must_differ(propose, institute_a):
 def test_the_person_must_be_a_member_of_the_home_institute(propose, dan):
     with pytest.raises(ValidationError) as exc:
         propose(person=dan)
-    assert "dan is not a member of Institute A" in exc.value.message_dict["person"][0]
+    assert "dan is not on the staff of Institute A" in exc.value.message_dict["person"][0]
 
 
 def test_a_lead_cannot_propose_dates_in_the_past(propose, today):
@@ -326,6 +358,8 @@ def test_an_approved_exchange_with_its_checklist_done_becomes_active(approved, c
     exchange = services.exchange_activate(user=carol, exchange=approved)
     assert exchange.status == S.ACTIVE
     assert exchange.activated_at is not None
+    exchange.refresh_from_db()
+    assert exchange.activated_by == carol
 
 
 def test_activation_waits_for_the_start_date(propose, alice, carol, today):

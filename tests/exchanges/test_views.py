@@ -103,6 +103,33 @@ def test_the_timeline_shows_the_days_of_each_exchange_in_the_month(client, alice
     assert all(proposed.start_date <= day <= proposed.end_date for day in on_days)
 
 
+def test_the_timeline_has_a_colour_legend(client, alice, proposed):
+    html = (
+        login(client, alice)
+        .get(reverse("exchanges:timeline"), {"month": proposed.start_date.strftime("%Y-%m")})
+        .content.decode()
+    )
+    assert 'class="timeline-legend"' in html
+    for status in ("Proposed", "Approved", "Active", "Completed", "Declined or cancelled"):
+        assert f"</span>{status}</li>" in html
+
+
+def test_the_trail_says_who_activated_the_exchange(client, alice, carol, approved):
+    tick_all(approved, carol)
+    login(client, carol).post(reverse("exchanges:activate", args=[approved.pk]))
+    html = login(client, alice).get(detail_url(approved)).content.decode()
+    assert "Became active: activated by carol" in html
+
+
+def test_the_trail_says_the_schedule_activated_it(client, alice, approved):
+    from exchanges import services
+
+    tick_all(approved, alice)
+    services.exchanges_sync_dates(today=approved.start_date)
+    html = login(client, alice).get(detail_url(approved)).content.decode()
+    assert "Became active on its start date (by the schedule)." in html
+
+
 def test_the_timeline_hides_what_the_user_may_not_see(client, charlie, proposed):
     login(client, charlie)
     month = proposed.start_date.strftime("%Y-%m")
@@ -393,8 +420,102 @@ def test_the_form_shows_the_rules_messages(client, alice, bob, institute_a, toda
     assert not Exchange.objects.exists()
 
 
-def test_members_who_lead_nothing_cannot_open_the_form(client, bob):
-    assert login(client, bob).get("/exchanges/new/").status_code == 403
+def test_viewers_cannot_open_the_form(client, vera):
+    assert login(client, vera).get("/exchanges/new/").status_code == 403
+
+
+def _person_options(response) -> set[str]:
+    form = response.context["form"]
+    return {user.username for user in form.fields["person"].queryset}
+
+
+def test_an_evaluator_requests_their_own_secondment_from_the_form(
+    client, bob, alice, institute_a, institute_b, today
+):
+    login(client, bob)
+    page = client.get("/exchanges/new/")
+    assert page.status_code == 200
+    assert "Request a secondment" in page.content.decode()
+    assert _person_options(page) == {"bob"}
+    homes = {i.code for i in page.context["form"].fields["home_institute"].queryset}
+    assert homes == {"inst-a"}
+    response = client.post(
+        "/exchanges/new/",
+        form_data(bob, institute_a, institute_b, today, today + timedelta(days=9)),
+    )
+    exchange = Exchange.objects.get()
+    assert response.status_code == 302
+    assert (exchange.person, exchange.proposed_by) == (bob, bob)
+    assert login(client, alice).get("/exchanges/").content.decode().count("Propose an exchange")
+
+
+def test_an_evaluator_cannot_pick_someone_else_in_the_form(
+    client, bob, alice, institute_a, institute_b, today
+):
+    login(client, bob)
+    response = client.post(
+        "/exchanges/new/",
+        form_data(alice, institute_a, institute_b, today, today + timedelta(days=9)),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["person"]
+    assert not Exchange.objects.exists()
+
+
+def test_the_person_list_offers_the_chosen_home_institutes_staff(
+    client, alice, bob, vera, carol, dan, charlie, institute_a, institute_b
+):
+    login(client, carol)
+    assert _person_options(client.get("/exchanges/new/")) == set()
+    page = client.get("/exchanges/new/", {"home_institute": institute_a.pk})
+    assert _person_options(page) == {"alice", "bob", "vera"}
+    page = client.get("/exchanges/new/", {"home_institute": institute_b.pk})
+    assert _person_options(page) == {"carol", "dan"}
+    # the home institute's select reloads the person list when it changes
+    html = page.content.decode()
+    assert 'hx-get="/exchanges/new/"' in html
+    assert 'hx-select="#id_person"' in html
+
+
+def test_the_form_refuses_a_person_of_another_institute(
+    client, carol, dan, institute_a, institute_b, today
+):
+    login(client, carol)
+    response = client.post(
+        "/exchanges/new/",
+        form_data(dan, institute_a, institute_b, today, today + timedelta(days=9)),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["person"]
+    assert not Exchange.objects.exists()
+
+
+# --- a linked project shows only to those who may see it ----------------------------------------
+
+
+@pytest.fixture
+def linked(propose, carol, institute_b):
+    from evaluations.models import EvaluationProject, Participation
+
+    project = EvaluationProject.objects.create(slug="secret-b", title="B's secret evaluation")
+    Participation.objects.create(project=project, institute=institute_b, role="lead")
+    return propose(user=carol, project=project)
+
+
+@pytest.mark.parametrize("who", ["carol", "dan", "pm"])
+def test_the_linked_project_shows_to_who_may_see_it(client, linked, who, request):
+    login(client, request.getfixturevalue(who))
+    for url in (detail_url(linked), "/exchanges/"):
+        assert "B&#x27;s secret evaluation" in client.get(url).content.decode(), url
+
+
+@pytest.mark.parametrize("who", ["alice", "bob", "vera"])
+def test_an_outsider_to_the_project_sees_nothing_of_it(client, linked, who, request):
+    login(client, request.getfixturevalue(who))
+    for url in (detail_url(linked), "/exchanges/", reverse("exchanges:timeline")):
+        html = client.get(url).content.decode()
+        assert "secret evaluation" not in html, url
+        assert "secret-b" not in html, url
 
 
 def test_a_lead_edits_a_proposed_exchange(client, alice, proposed):

@@ -1,6 +1,7 @@
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from institutes.models import Institute, Membership, User
 
@@ -23,7 +24,7 @@ def snapshot():
 
 
 def test_seed_demo_twice_gives_the_same_data(db, settings):
-    settings.DEBUG = True
+    settings.LOCAL = True
     call_command("seed_demo")
     first = snapshot()
     call_command("seed_demo")
@@ -40,15 +41,67 @@ def test_seed_demo_twice_gives_the_same_data(db, settings):
 
 
 def test_seed_demo_users_can_log_in(client, db, settings):
-    settings.DEBUG = True
+    settings.LOCAL = True
     from institutes.seed import DEMO_PASSWORD
 
     call_command("seed_demo", "--without-runs")
     assert client.login(username="alice", password=DEMO_PASSWORD)
 
 
-def test_seed_demo_refuses_without_debug(db, settings):
-    settings.DEBUG = False
-    with pytest.raises(CommandError, match="only runs with DEBUG=1"):
+def test_seed_demo_refuses_outside_the_demo(db, settings):
+    settings.LOCAL = False
+    with pytest.raises(CommandError, match="only runs with CONCORD_DEMO=1"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def in_order(label: str, *moments) -> None:
+    """The moments given (None for a step not reached) follow one another, none in the future."""
+    reached = [m for m in moments if m is not None]
+    assert reached == sorted(reached), f"{label}: out of order {moments}"
+    assert all(m <= timezone.now() for m in reached), f"{label}: in the future {moments}"
+
+
+def test_every_seeded_history_reads_in_order(db, settings):
+    from evaluations.models import EvaluationJob, EvaluationRun, GuidelineVersion
+    from exchanges.models import Exchange
+
+    settings.LOCAL = True
+    call_command("seed_demo")
+    jobs = list(EvaluationJob.objects.all())
+    assert jobs
+    for job in jobs:  # queued, sent to a worker, started, last heartbeat, finished
+        in_order(
+            f"job {job.pk}",
+            job.created_at,
+            job.enqueued_at,
+            job.started_at,
+            job.heartbeat_at,
+            job.finished_at,
+        )
+    for run in EvaluationRun.objects.select_related("job"):
+        job = getattr(run, "job", None)
+        in_order(
+            f"run {run.pk}",
+            job and job.created_at,
+            job and job.started_at,
+            run.started_at,
+            run.completed_at,
+            job and job.finished_at,
+        )
+    exchanges = list(Exchange.objects.prefetch_related("approvals", "checklist"))
+    assert {e.status for e in exchanges} >= {"active", "completed", "declined", "cancelled"}
+    for exchange in exchanges:
+        decided = sorted(a.at for a in exchange.approvals.all())
+        ticked = [i.done_at for i in exchange.checklist.all() if i.done_at]
+        last_decision = decided[-1] if decided else None
+        in_order(f"exchange {exchange.pk}", exchange.created_at, *decided, exchange.ended_at)
+        in_order(f"exchange {exchange.pk} activation", last_decision, exchange.activated_at)
+        in_order(f"exchange {exchange.pk} end", exchange.activated_at, exchange.ended_at)
+        for done_at in ticked:
+            in_order(f"exchange {exchange.pk} checklist", exchange.created_at, done_at)
+    for version in GuidelineVersion.objects.prefetch_related("approvals"):
+        signed = sorted(a.at for a in version.approvals.all())
+        in_order(
+            f"guideline version {version.pk}", version.created_at, *signed, version.approved_at
+        )

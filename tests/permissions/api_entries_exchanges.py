@@ -6,7 +6,8 @@ answers.
 
 Reading: anonymous 401, outsider 404 (an exchange they may not see does not exist), the person,
 members of either side and programme managers 200. Proposing: leads of the home or the host
-institute and programme managers 201; anyone else 403 (charlie leads C, not A or B). Deciding and
+institute and programme managers 201, and the evaluator of the proposal, who requests their own
+secondment; anyone else 403 (charlie leads C, not A or B). Deciding and
 the other steps: outsiders 404 (the exchange is found before the body is read), members who do
 not lead 403, leads of either side and programme managers 200.
 """
@@ -51,7 +52,9 @@ api_register(
     "exchange-list",
     get=api_everyone(200),
     query=lambda w: {"institute": w.institute_a.code, "status": "proposed"},
-    post=api_answers(outsider=403, viewer=403, evaluator=403, lead=201, pm=201),
+    post=api_answers(outsider=403, viewer=403, evaluator=201, lead=201, pm=201),
+    # dan evaluates at B: he may request his own secondment, not propose bob's.
+    partner={"POST": 403},
     data=proposal,
 )
 api_register("exchange-detail", kwargs=exchange("proposed"), get=read())

@@ -161,9 +161,10 @@ register(
 register("exchanges:timeline", get=everyone(200))
 register(
     "exchanges:create",
-    # charlie leads C, so the form opens for him; proposing for A and B is refused (403).
-    get=answers(outsider=200, viewer=403, evaluator=403, lead=200, pm=200),
-    post=answers(outsider=403, viewer=403, evaluator=403, lead=302, pm=302),
+    # charlie leads C, so the form opens for him; proposing for A and B is refused (403). The
+    # evaluator is the person proposed: staff may request their own secondment.
+    get=answers(outsider=200, viewer=403, evaluator=200, lead=200, pm=200),
+    post=answers(outsider=403, viewer=403, evaluator=302, lead=302, pm=302),
     data=lambda w: form_data(
         ExchangeFactory.build(
             person=w.users["evaluator"],

@@ -217,7 +217,7 @@ def every_model(security_world, bob):
     from django.contrib.auth.models import Permission
     from django.utils import timezone
 
-    from evaluations.models import Deviation, PinnedRun, ReviewLabel
+    from evaluations.models import Deviation, FindingEvidence, PinnedRun, ReviewLabel
     from exchanges.models import ChecklistItemType, ExchangeApproval
 
     run = security_world.rw.run_a
@@ -239,6 +239,7 @@ def every_model(security_world, bob):
     ChecklistItemType.objects.create(name="A step no exchange uses yet")
     ProjectFactory(title="Opened by mistake")  # no runs or findings: it may be deleted
     security_world.finding.runs.add(run)
+    FindingEvidence.objects.create(finding=security_world.finding, kind="run", run=run)
     exchange = security_world.exchange
     ExchangeApproval.objects.create(
         exchange=exchange, institute=exchange.home_institute, user=security_world.users["lead"]

@@ -16,10 +16,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        if not settings.DEBUG:
+        if not settings.LOCAL:
             raise CommandError(
                 "seed_demo creates accounts with a published demo password, so it only runs with "
-                "DEBUG=1. It is meant for the local demo, never for a shared or production database."
+                "CONCORD_DEMO=1 (or DEBUG=1). It is meant for the local demo, never for a shared or "
+                "production database."
             )
         from evaluations.seed import seed_evaluations
         from exchanges.seed import seed_exchanges

@@ -110,7 +110,28 @@ def test_a_file_over_the_limit_is_refused_with_413(
     assert response.status_code == 413
     text = response.json()["error"]["message"] if xhr else response.content.decode()
     assert "Concord accepts logs of at most" in text
+    if not xhr:  # at the file field
+        assert re.search(
+            r'<input type="file"[^>]*>\s*(<small[^>]*>.*?</small>\s*)?'
+            r'<p class="field-error" role="alert">[^<]*Concord accepts logs',
+            text,
+            re.S,
+        )
     assert files_under(upload_dir) == []
+
+
+def test_a_refused_file_is_explained_without_the_fields_name(world, bob, institute_a, tmp_path):
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"hello": "world"}')
+    client = signed_in(bob)
+    response = client.post(URL, form_data(notes, institute_id=institute_a.pk), **XHR)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    [at_field] = error["fields"]["file"]
+    assert error["message"] == at_field
+    assert not error["message"].startswith("file:")
+    page = client.post(URL, form_data(notes, institute_id=institute_a.pk)).content.decode()
+    assert re.search(r'<input type="file"[^>]*>.*?<p class="field-error" role="alert">', page, re.S)
 
 
 def test_the_form_needs_its_csrf_token(qa_logs, world, bob, institute_a):

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from evaluations import stats
+from tests.evaluations.factories import RunFactory
 from tests.evaluations.results_world import QA_A, QA_B, build_results_world, make_run
 
 
@@ -79,8 +80,39 @@ def test_comparison_with_a_run_the_user_may_not_see_is_404(client, rw, charlie, 
     client.force_login(charlie)
     assert client.get(compare_url(rw.run_a, rw.run_b)).status_code == 404
     client.force_login(vera)
-    assert client.get(reverse("runs:compare") + "?a=abc&b=1").status_code == 404
     assert client.get(reverse("runs:compare") + "?a=999999&b=1").status_code == 404
+
+
+def test_a_run_number_that_is_not_a_number_is_a_form_error(client, rw, vera):
+    client.force_login(vera)
+    response = client.get(reverse("runs:compare") + f"?a=abc&b={rw.run_b.pk}")
+    assert response.status_code == 400
+    assert "Give run A as a run number, such as 12." in response.content.decode()
+
+
+def test_a_run_compared_with_itself_is_refused(client, rw, vera):
+    client.force_login(vera)
+    response = client.get(compare_url(rw.run_a, rw.run_a))
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert f"Pick another run than run {rw.run_a.pk}: a run is not compared with itself." in body
+
+
+def test_the_picker_keeps_the_run_already_chosen(client, rw, vera):
+    client.force_login(vera)
+    response = client.get(reverse("runs:compare") + f"?a={rw.run_a.pk}")
+    assert response.status_code == 200
+    assert f'name="a" value="{rw.run_a.pk}"' in response.content.decode()
+
+
+def test_runs_sharing_no_sample_say_only_that_there_is_nothing_to_compare(client, rw, vera):
+    empty = RunFactory(
+        project=rw.project, task=rw.run_a.task, system=rw.target, institute=rw.institute_b
+    )
+    client.force_login(vera)
+    body = client.get(compare_url(rw.run_a, empty)).content.decode()
+    assert "nothing to compare" in body
+    assert "score every paired sample the same" not in body
 
 
 def test_comparison_queries_are_bounded_whatever_the_number_of_samples(

@@ -56,7 +56,8 @@ def test_guideline_page_renders_markdown_inert(client, jw, alice):
     page = client.get(url("detail", code="cyber-protocol")).text
     # The rendered text of the draft (the page's diff shows the source too, escaped).
     text = page.split('<section class="card version" id="v2"')[1].split("</details>")[0]
-    assert "<h1" in text
+    assert "<h3" in text  # the version's "# title", below the page's h1 and the version's h2
+    assert page.count("<h1") == 1
     assert "<strong>5 epochs</strong>" in text
     assert "<script>alert" not in text
     assert "javascript:" not in text.lower()

@@ -38,8 +38,26 @@ def test_dashboard_shows_jobs_in_flight_with_progress_and_polls(client, rw, vera
     assert f'hx-get="{reverse("dashboard:jobs")}"' in body
 
 
+def flight_panel(body: str) -> str:
+    return body[body.index('id="flight-jobs"') : body.index('id="finished-jobs"')]
+
+
+def finished_panel(body: str) -> str:
+    start = body.index('id="finished-jobs"')
+    return body[start : body.index("</section>", start)]
+
+
+def test_jobs_in_flight_lists_only_queued_and_running_jobs(client, rw, vera):
+    rw.job.finished_at = timezone.now() - timedelta(minutes=5)
+    rw.job.save()
+    body = home(client, vera)
+    assert f'data-job="{rw.running.pk}"' in flight_panel(body)
+    assert f'data-job="{rw.job.pk}"' not in flight_panel(body)
+    assert f'data-job="{rw.job.pk}"' in finished_panel(body)
+
+
 def test_a_job_finished_long_ago_leaves_the_dashboard(client, rw, vera):
-    rw.job.finished_at = timezone.now() - timedelta(hours=2)
+    rw.job.finished_at = timezone.now() - timedelta(days=2)
     rw.job.save()
     body = home(client, vera)
     assert f'data-job="{rw.job.pk}"' not in body
@@ -54,7 +72,9 @@ def test_dashboard_fragment_stops_polling_once_every_job_is_final(client, rw, ve
     )
     done = client.get(reverse("dashboard:jobs")).content.decode()
     assert "hx-trigger" not in done
-    assert '<progress max="100" value="100"' in done
+    assert "No job is queued or running" in flight_panel(done)
+    assert f'data-job="{rw.running.pk}"' in finished_panel(done)
+    assert '<progress max="100" value="100"' in finished_panel(done)
 
 
 def test_outsider_sees_no_job_and_no_run_of_the_project(client, rw, charlie):
@@ -62,6 +82,7 @@ def test_outsider_sees_no_job_and_no_run_of_the_project(client, rw, charlie):
     assert "data-job=" not in body
     assert f"/runs/{rw.run_a.pk}/" not in body
     assert "No job is queued or running" in body
+    assert "No job has finished in your projects in the last 24 hours." in body
 
 
 def test_dashboard_lists_recent_runs_with_their_interval(client, rw, vera):

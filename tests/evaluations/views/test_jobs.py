@@ -48,7 +48,7 @@ def test_running_job_page_polls_its_status_fragment(client, rw, vera):
     client.force_login(vera)
     body = client.get(job_url(rw.running)).content.decode()
     assert 'hx-trigger="every 2s"' in body
-    assert f'hx-get="{job_url(rw.running)}"' in body
+    assert f'hx-get="{job_url(rw.running)}?shown=running"' in body
 
 
 def test_htmx_request_gets_only_the_status_fragment(client, rw, vera):
@@ -134,6 +134,34 @@ def test_retry_of_a_failed_job_queues_a_new_job_and_opens_it(
     assert response["Location"] == job_url(new)
     assert new.status == Status.QUEUED
     assert sent == [new.pk]
+
+
+def test_a_viewer_retrying_a_job_is_told_they_may_not(client, rw, vera):
+    client.force_login(vera)
+    response = client.post(reverse("jobs:retry", kwargs={"job_id": rw.running.pk}))
+    assert response.status_code == 403
+    assert "Only failed or cancelled" not in response.content.decode()
+    assert not EvaluationJob.objects.filter(retry_of=rw.running).exists()
+
+
+def test_a_cancelled_jobs_history_says_who_cancelled_it(client, rw, bob):
+    client.force_login(bob)
+    client.post(reverse("jobs:cancel", kwargs={"job_id": rw.running.pk}))
+    body = client.get(reverse("jobs:detail", kwargs={"job_id": rw.running.pk})).content.decode()
+    assert f"Cancelled by {bob.display_name} on " in body
+
+
+def test_the_polled_status_clears_messages_once_the_job_has_moved_on(client, rw, bob):
+    client.force_login(bob)
+    url = reverse("jobs:detail", kwargs={"job_id": rw.running.pk})
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    same = client.get(url + "?shown=running", **htmx).content.decode()
+    assert "hx-swap-oob" not in same
+    EvaluationJob.objects.filter(pk=rw.running.pk).update(
+        status=EvaluationJob.Status.SUCCEEDED, progress_done=10
+    )
+    moved = client.get(url + "?shown=running", **htmx).content.decode()
+    assert '<ul id="messages" class="messages" role="status" hx-swap-oob="true"></ul>' in moved
 
 
 def test_retry_of_a_running_job_is_refused_with_a_message(client, rw, bob, sent):

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from evaluations import stats
-from evaluations.models import Participation
+from evaluations.models import EvaluationRun, Participation
 from evaluations.results.matrix import build_matrix
 from tests.evaluations.factories import ParticipationFactory, ProjectFactory, TaskFactory
 from tests.evaluations.results_world import CYBER, QA_A, QA_B, QA_REF, build_results_world, make_run
@@ -187,6 +187,27 @@ def test_runs_list_offers_to_compare_two_runs(client, rw, vera):
     assert f'action="{reverse("runs:compare")}"' in body
     assert f'name="a" value="{rw.run_a.pk}"' in body
     assert "Compare A with B" in body
+
+
+def checked_run(body: str, side: str) -> int:
+    [pk] = re.findall(rf'name="{side}" value="(\d+)"[^>]*checked', body)
+    return int(pk)
+
+
+def test_runs_list_preselects_two_runs_of_one_task(client, rw, vera):
+    lone = make_run(rw.project, TaskFactory(), rw.target, rw.institute_a, [1, 0])  # newest
+    client.force_login(vera)
+    body = client.get(runs_url(rw.project)).content.decode()
+    a, b = checked_run(body, "a"), checked_run(body, "b")
+    assert lone.pk not in (a, b)
+    assert a != b
+    assert len({r.task_id for r in EvaluationRun.objects.filter(pk__in=[a, b])}) == 1
+
+
+def test_runs_list_preselects_nothing_when_no_two_runs_share_a_task(client, rw, vera):
+    client.force_login(vera)
+    body = client.get(runs_url(rw.project, task=rw.cyber.slug)).content.decode()
+    assert "checked" not in body
 
 
 def test_runs_list_queries_are_bounded(client, rw, vera, django_assert_max_num_queries):

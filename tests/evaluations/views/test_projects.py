@@ -18,6 +18,7 @@ from tests.evaluations.factories import (
     AccessWindowFactory,
     ParticipationFactory,
     ProjectFactory,
+    RunFactory,
     big_project,
     joint_world,
 )
@@ -73,6 +74,40 @@ def test_project_list_filters_by_status_institute_domain_and_search(client, jw, 
     assert titles(q="autonomy") == {"Autonomy sweep"}
     assert titles(q="Frontier-0") == {"Pre-deployment evaluation of Frontier-1"}  # system name
     assert titles(q="autonomy", status="bogus") == {"Autonomy sweep"}  # a bad filter is dropped
+
+
+def test_the_institute_filter_offers_institutes_the_user_shares_a_project_with(
+    client, jw, alice, pm, institute_c
+):
+    def offered(user):
+        client.force_login(user)
+        form = client.get(reverse("projects:list")).context["form"]
+        return {code for code, _ in form.fields["institute"].choices if code}
+
+    assert offered(alice) == {"inst-a", "inst-b"}  # not inst-c: no project in common
+    assert offered(pm) == {"inst-a", "inst-b", "inst-c"}
+
+
+def test_page_titles_and_breadcrumbs_name_the_project(client, jw, alice):
+    project = jw.project
+    edit = page(client, alice, "projects:edit", slug=project.slug).text
+    assert f"<title>Edit {project.title} · Concord</title>" in edit
+    finding = page(client, alice, "projects:finding_add", slug=project.slug).text
+    assert f"<title>Record a finding in {project.title} · Concord</title>" in finding
+    setup = page(client, alice, "projects:window_add", slug=project.slug).text
+    assert f"<title>Record an access window · {project.title} · Concord</title>" in setup
+    detail = page(client, alice, "projects:detail", slug=project.slug).text
+    crumbs = detail.split('class="breadcrumbs"')[1].split("</p>")[0]
+    assert project.title in crumbs
+    assert project.slug not in crumbs.replace(f"/{project.slug}/", "")
+
+
+def test_every_list_has_the_same_filter_and_clear_controls(client, jw, alice):
+    client.force_login(alice)
+    for name in ("projects:list", "guidelines:list", "exchanges:list", "exchanges:timeline"):
+        text = client.get(reverse(name)).text
+        assert '<button type="submit" class="button">Filter</button>' in text, name
+        assert f'<a class="button" href="{reverse(name)}">Clear</a>' in text, name
 
 
 def test_project_list_answers_htmx_with_the_results_fragment_only(client, jw, alice):
@@ -323,7 +358,7 @@ def test_removing_the_last_lead_institute_is_refused_with_a_message(client, jw, 
     )
     assert response.status_code == 302
     response = client.get(response["Location"])
-    assert "A project keeps at least one lead institute." in messages_of(response)
+    assert any("a project keeps at least one lead institute." in m for m in messages_of(response))
     assert jw.project.participations.filter(institute=institute_a).exists()
 
 
@@ -446,6 +481,43 @@ def test_adding_an_existing_system_and_removing_it(client, jw, alice):
     assert not link.is_reference
     post(client, alice, "projects:system_remove", slug="frontier", system_id=jw.spare_system.pk)
     assert not ProjectSystem.objects.filter(project=jw.project, system=jw.spare_system).exists()
+
+
+def test_remove_is_not_offered_for_the_only_lead_nor_a_system_with_runs(
+    client, jw, alice, institute_a, institute_b
+):
+    RunFactory(project=jw.project, system=jw.target, institute=institute_a)
+    body = page(client, alice, "projects:detail", slug="frontier").content.decode()
+    lead_remove = reverse(
+        "projects:participation_remove",
+        kwargs={"slug": "frontier", "institute_id": institute_a.pk},
+    )
+    partner_remove = reverse(
+        "projects:participation_remove",
+        kwargs={"slug": "frontier", "institute_id": institute_b.pk},
+    )
+    target_remove = reverse(
+        "projects:system_remove", kwargs={"slug": "frontier", "system_id": jw.target.pk}
+    )
+    reference_remove = reverse(
+        "projects:system_remove", kwargs={"slug": "frontier", "system_id": jw.reference.pk}
+    )
+    assert lead_remove not in body
+    assert target_remove not in body
+    assert partner_remove in body
+    assert reference_remove in body
+    assert "Cannot be removed. It is the only lead institute" in body
+    assert "Cannot be removed. It has jobs or runs in this project." in body
+
+
+def test_removing_a_system_with_runs_is_refused_with_the_reason(client, jw, alice, institute_a):
+    RunFactory(project=jw.project, system=jw.target, institute=institute_a)
+    response = post(
+        client, alice, "projects:system_remove", slug="frontier", system_id=jw.target.pk
+    )
+    messages = messages_of(client.get(response["Location"]))
+    assert any("cannot be removed. It has jobs or runs in this project." in m for m in messages)
+    assert ProjectSystem.objects.filter(project=jw.project, system=jw.target).exists()
 
 
 def test_workstreams_are_added_edited_and_deleted(client, jw, alice, bob, institute_b):

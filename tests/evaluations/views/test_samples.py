@@ -216,10 +216,12 @@ def test_the_default_review_labels_are_seeded(rw):
 
     assert list(ReviewLabel.objects.values_list("slug", flat=True)) == [
         "correct",
+        "incorrect",
         "refusal",
         "tool-use-fault",
         "scaffold-non-compliance",
         "environment-bug",
+        "scorer-wrong",
     ]
 
 
@@ -313,3 +315,40 @@ def test_answer_text_of_the_scripted_agent_is_in_the_output(
     assert resisted, "the scripted agent answers some samples"
     client.force_login(vera)
     assert ANSWER in text(client.get(sample_url(run, resisted[0])).content.decode())
+
+
+# --- blind review -----------------------------------------------------------------------------
+
+
+def test_blind_review_hides_the_automatic_score_until_the_review_is_saved(client, rw, bob):
+    sample = rw.run_a.samples.exclude(score=None).first()
+    client.force_login(bob)
+    body = client.get(sample_url(rw.run_a, sample, blind=1)).content.decode()
+    assert "score-mark" not in body
+    assert "Score hidden until you save your review" in body
+    assert 'id="h-sample-scores"' in body
+    assert 'id="scores-hidden"' in body
+    response = client.post(review_url(rw.run_a, sample), {"label": label("incorrect").pk})
+    assert response.status_code == 302
+    body = client.get(sample_url(rw.run_a, sample)).content.decode()
+    assert "score-mark" in body
+    assert 'id="scores-hidden"' not in body
+    assert SampleReview.objects.get(sample=sample, reviewer=bob).blind
+
+
+def test_a_viewer_is_not_offered_blind_review(client, rw, vera, bob):
+    sample = rw.run_a.samples.first()
+    client.force_login(vera)
+    assert "Review blind" not in client.get(sample_url(rw.run_a, sample)).content.decode()
+    client.force_login(bob)
+    assert "Review blind" in client.get(sample_url(rw.run_a, sample)).content.decode()
+
+
+def test_reviewers_can_say_the_scorer_was_wrong(client, rw, bob):
+    sample = rw.run_a.samples.first()
+    client.force_login(bob)
+    response = client.post(
+        review_url(rw.run_a, sample), {"label": label("scorer-wrong").pk, "manual_score": "1"}
+    )
+    assert response.status_code == 302
+    assert SampleReview.objects.get(sample=sample, reviewer=bob).label.name == "Scorer wrong"
