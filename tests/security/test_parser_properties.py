@@ -163,7 +163,7 @@ def test_ordinary_markdown_still_renders():
         "# Protocol\n\nRun [every task](https://example.org) *three* times.\n\n- a\n- b\n\n"
         "<details><summary>More</summary>Hidden</details>"
     )
-    assert "<h1>Protocol</h1>" in html
+    assert "<h2>Protocol</h2>" in html  # below the page's own h1
     assert '<a href="https://example.org" rel="noopener noreferrer nofollow">' in html
     assert "<li>a</li>" in html
     assert "<details>" in html
