@@ -1,4 +1,4 @@
-"""API routes for projects, systems, guidelines and findings (issue 3). The world is the page
+"""API routes for projects, systems, guidelines and findings. The world is the page
 matrix's (tests.evaluations.factories.joint_world): project `frontier` led by A with B as
 partner; guideline `bio-protocol` (v1 approved, v2 in review signed by B); `cyber-protocol`, another
 guideline of A, with `adoptable` its approved v1 and `draft` its v2; `fresh_guideline` without

@@ -1,4 +1,4 @@
-"""`POST /api/v1/runs/import/` (issue 5).
+"""`POST /api/v1/runs/import/`.
 
 The import takes multipart bodies only (a log file is not JSON), and this matrix sends JSON: so a
 signed-in user of any role gets 415 in the error shape, anonymous 401, and the lead's read-scope

@@ -1,4 +1,4 @@
-"""API routes for tasks, jobs, runs and run samples (issue 4). The world is the page matrix's
+"""API routes for tasks, jobs, runs and run samples. The world is the page matrix's
 (project `frontier` led by A with B as partner, target system under an open window); this module
 adds, on first use, a queued job, a failed job and a run with two samples, all of institute A.
 

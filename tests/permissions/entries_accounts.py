@@ -1,4 +1,4 @@
-"""Routes of institutes/urls.py (issue 9): the second-factor pages and a project's audit trail.
+"""Routes of institutes/urls.py: the second-factor pages and a project's audit trail.
 
 The second-factor pages are every signed-in user's own (no object in their address). In this
 world nobody has enrolled: verification sends to enrolment (302), a wrong code shows the form

@@ -1,4 +1,4 @@
-"""Project and guideline pages (issue 3). The world: tests.evaluations.factories.joint_world.
+"""Project and guideline pages. The world: tests.evaluations.factories.joint_world.
 
 Reading: anonymous -> login, outsider -> 404, participants and programme managers -> 200.
 Writing: refused with 403 (form page and POST) below the role the action needs; an allowed

@@ -1,4 +1,4 @@
-"""The import page of a project (issue 5): /projects/<slug>/runs/import/.
+"""The import page of a project: /projects/<slug>/runs/import/.
 
 Reading and posting the form need the evaluator role (acting) in the project: anonymous -> login,
 outsider -> 404, viewer -> 403, evaluators, leads and programme managers -> 200 (the matrix posts
