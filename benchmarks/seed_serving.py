@@ -278,7 +278,8 @@ def fill_score_moments() -> int:
     filled = 0
     for run in EvaluationRun.objects.filter(score_moments__isnull=True).prefetch_related("scores"):
         scorers = {s.scorer for s in run.scores.all() if s.metric in MEAN_METRICS}
-        run.score_moments = moments_for_storage(run, scorers)
+        metrics = {s.metric for s in run.scores.all()}
+        run.score_moments = moments_for_storage(run, scorers, metrics=metrics)
         run.save(update_fields=["score_moments"])
         filled += 1
     return filled

@@ -138,12 +138,18 @@ class ScoreSerializer(serializers.Serializer):
 
     scorer = serializers.CharField(source="score.scorer", read_only=True)
     metric = serializers.CharField(source="score.metric", read_only=True)
-    value = serializers.FloatField(source="score.value", read_only=True, allow_null=True)
+    value = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="For mean-like metrics with per-sample values, their mean (what ci95 is built "
+        "around); otherwise the value the log reported.",
+    )
     stderr = serializers.FloatField(
         read_only=True,
         allow_null=True,
-        help_text="Standard error: the metric's own, or the `stderr` its scorer reports next to it "
-        "(never a row of its own).",
+        help_text="Standard error: for mean-like metrics with per-sample values, the one ci95 is "
+        "built from (clustered by sample); otherwise the metric's own, or the `stderr` its scorer "
+        "reports next to it (never a row of its own).",
     )
     ci95 = serializers.ListField(
         source="ci",
@@ -192,6 +198,15 @@ class RunSerializer(serializers.ModelSerializer):
         slug_field="code", read_only=True
     )
     job = serializers.SerializerMethodField()
+    primary_value = serializers.SerializerMethodField(
+        help_text="The headline score: the mean of the run's per-sample scores (the figure the run "
+        "page, the results matrix and the exports show), or the value the log reported for a run "
+        "without scored samples."
+    )
+    primary_stderr = serializers.SerializerMethodField(
+        help_text="Standard error of the headline score, clustered by sample: the one "
+        "primary_ci95 is built from; the log's own for a run without scored samples."
+    )
     primary_ci95 = serializers.SerializerMethodField(
         help_text="95% interval of the headline score, from the run's samples (the interval the "
         "run page, the results matrix and the exports show); null for a run without scored "
@@ -266,6 +281,16 @@ class RunSerializer(serializers.ModelSerializer):
             return obj.job_pk
         job = getattr(obj, "job", None)
         return job.pk if job is not None else None
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_primary_value(self, obj: EvaluationRun) -> float | None:
+        estimate = self.estimate(obj)
+        return estimate.mean if estimate is not None else obj.primary_value
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_primary_stderr(self, obj: EvaluationRun) -> float | None:
+        estimate = self.estimate(obj)
+        return estimate.stderr if estimate is not None else obj.primary_stderr
 
     @extend_schema_field(
         serializers.ListField(

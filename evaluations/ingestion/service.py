@@ -285,6 +285,7 @@ def run_ingest_log(
                 run.score_moments = run_scores.moments_for_storage(
                     run,
                     {s["scorer"] for s in score_rows if s["metric"] in run_scores.MEAN_METRICS},
+                    metrics={s["metric"] for s in score_rows},
                 )
                 run.save(
                     update_fields=["sample_count", "dataset_samples", "complete", "score_moments"]

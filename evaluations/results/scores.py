@@ -133,16 +133,25 @@ def scorer_summaries(run: EvaluationRun, scorers: Iterable[str]) -> dict[str, st
     }
 
 
-def moments_for_storage(run: EvaluationRun, scorers: Iterable[str]) -> dict[str, Any]:
+def moments_for_storage(
+    run: EvaluationRun, scorers: Iterable[str], *, metrics: Iterable[str] = ()
+) -> dict[str, Any]:
     """What ingestion stores in `run.score_moments` once the run's samples are written: the
     moments of the `score` column and of each named (mean-like) scorer, None where no sample
-    has a number."""
+    has a number, and the size of the subgroup each of the other `metrics` is computed on
+    (`_subgroup_sizes`), so that the run page never reads the samples' metadata."""
     names = sorted({s for s in scorers if s})
     per_scorer = scorer_moments(run, names)
     return {
         "score": _moments_json(run_score_moments([run.pk]).get(run.pk)),
         "scorers": {name: _moments_json(per_scorer.get(name)) for name in names},
+        "subgroups": _subgroup_sizes(run, _subgroup_candidates(metrics)),
     }
+
+
+def _subgroup_candidates(metrics: Iterable[str]) -> set[str]:
+    """The metrics that may be computed on a subgroup: all but the mean-like ones and `stderr`."""
+    return {m for m in metrics if m and m not in MEAN_METRICS and m != STDERR_METRIC}
 
 
 def run_score_moments(run_ids: Iterable[int]) -> dict[int, stats.ClusterMoments]:
@@ -274,8 +283,10 @@ def interval(estimate: stats.MeanEstimate | None) -> tuple[tuple[float, float] |
 
 def score_table(run: EvaluationRun, primary: stats.MeanEstimate | None) -> list[dict]:
     """Every scorer/metric of the run (`run.scores`) but `stderr`, each as ``{"score": RunScore,
-    "primary": bool, "ci": (low, high) | None, "method": str, "stderr": float | None, "n": int |
-    None}``.
+    "value": float | None, "primary": bool, "ci": (low, high) | None, "method": str, "stderr":
+    float | None, "n": int | None}``. A mean-like row with an estimate shows the estimate's mean
+    and standard error (those its interval is built from); other rows the figures the log
+    reported.
 
     ``primary`` is the run's headline estimate (`run_score_summaries`): the headline metric's row
     shows exactly it, so the row and the headline never differ. Other mean-like metrics (accuracy,
@@ -297,17 +308,19 @@ def score_table(run: EvaluationRun, primary: stats.MeanEstimate | None) -> list[
             or (s.metric not in MEAN_METRICS and s.stderr is not None)
         },
     )
-    subgroups = _subgroup_sizes(run, {s.metric for s in shown if s.metric not in MEAN_METRICS})
+    subgroups = _stored_subgroup_sizes(run, _subgroup_candidates(s.metric for s in shown))
     rows = []
     for score in shown:
         is_primary = _is_primary(run, score.scorer, score.metric)
         ci: tuple[float, float] | None
-        stderr = score.stderr
+        value, stderr = score.value, score.stderr
         n = score.scored_samples
         if score.metric in MEAN_METRICS:
             estimate = primary if is_primary else summaries.get(score.scorer)
             ci, method = interval(estimate)
-            if stderr is None:
+            if estimate is not None:  # the figures the interval is built from
+                value, stderr = estimate.mean, estimate.stderr
+            elif stderr is None:
                 stderr = reported_se.get(score.scorer)
         else:
             summary = summaries.get(score.scorer)
@@ -317,6 +330,7 @@ def score_table(run: EvaluationRun, primary: stats.MeanEstimate | None) -> list[
         rows.append(
             {
                 "score": score,
+                "value": value,
                 "primary": is_primary,
                 "ci": ci,
                 "method": method,
@@ -327,10 +341,21 @@ def score_table(run: EvaluationRun, primary: stats.MeanEstimate | None) -> list[
     return rows
 
 
+def _stored_subgroup_sizes(run: EvaluationRun, metrics: set[str]) -> dict[str, int]:
+    """`_subgroup_sizes` as ingestion stored them on the run (no query); counted from the sample
+    rows only for runs written otherwise."""
+    stored = run.score_moments if "score_moments" in run.__dict__ else None
+    known = stored.get("subgroups") if isinstance(stored, dict) else None
+    if isinstance(known, dict):
+        return {metric: int(n) for metric, n in known.items() if metric in metrics}
+    return _subgroup_sizes(run, metrics)
+
+
 def _subgroup_sizes(run: EvaluationRun, metrics: set[str]) -> dict[str, int]:
     """{metric: number of samples} for metrics named after the value of a sample metadata field
     (Inspect's ``grouped(accuracy(), "kind")`` reports one metric per kind: "benign", "harmful").
-    One query over the first epoch's metadata; metrics that name no metadata value are absent."""
+    One pass over the samples' metadata, each sample counted once whatever its epochs; metrics
+    that name no metadata value are absent."""
     if not metrics:
         return {}
     counts: dict[str, set[str]] = {}

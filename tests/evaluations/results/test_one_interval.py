@@ -180,6 +180,19 @@ def test_every_surface_gives_the_same_interval_for_the_same_run(
     assert [json_cell["ci_low"], json_cell["ci_high"]] == detail["primary_ci95"]
     assert json_cell["ci_method"] == method
 
+    # The mean and standard error the interval is built from: the same on every surface, and
+    # never the standard error the log reported.
+    figures = [detail["primary_value"], detail["primary_stderr"]]
+    assert figures == pytest.approx([expected.mean, expected.stderr], abs=1e-12)
+    assert detail["primary_stderr"] != pytest.approx(0.2)
+    assert [row["value"], row["stderr"]] == figures
+    assert [cell.mean, cell.stderr] == figures
+    assert [float(csv_row["mean"]), float(csv_row["stderr"])] == figures
+    assert [json_cell["mean"], json_cell["stderr"]] == figures
+    primary_row = re.search(r'<tr class="primary-row">(.*?)</tr>', body, re.S).group(1)
+    printed = re.findall(r'<td class="num">(-?\d+\.\d+)</td>', primary_row)
+    assert printed[:2] == [f"{figures[0]:.3f}", f"{figures[1]:.3f}"]
+
 
 def test_a_run_without_sample_scores_has_no_interval_anywhere(client, project, institute_a, vera):
     """Only the reported figures: no surface builds an interval of its own from them."""

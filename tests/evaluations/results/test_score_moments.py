@@ -70,7 +70,10 @@ def test_ingestion_stores_the_moments_of_the_score_and_of_each_mean_like_scorer(
     assert run.score_moments == {
         "score": dataclasses.asdict(primary),
         "scorers": {"pattern": dataclasses.asdict(scorers["pattern"])},
+        # The log's metric per category is computed on that category's samples (all five here).
+        "subgroups": {"science": 5},
     }
+    assert set(run.scores.values_list("metric", flat=True)) >= {"science"}
     assert run.score_moments["score"]["n"] == 10  # 5 samples x 2 epochs
     assert run.score_moments["score"]["clusters"] == 5
 
@@ -109,7 +112,7 @@ def test_a_run_whose_samples_have_no_score_stores_none(project, institute_a):
     run = RunFactory(project=project, institute=institute_a)
     SampleResultFactory(run=run, sample_id="s0", score=None)
     run.score_moments = scores.moments_for_storage(run, ["match"])
-    assert run.score_moments == {"score": None, "scorers": {"match": None}}
+    assert run.score_moments == {"score": None, "scorers": {"match": None}, "subgroups": {}}
     assert scores.run_score_summaries([run]) == {}
     assert scores.scorer_summaries(run, ["match"]) == {}
 

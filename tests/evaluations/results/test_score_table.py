@@ -52,10 +52,12 @@ def run(institute_a):
 
 
 def test_stderr_is_the_accuracy_rows_se_not_a_row(run):
-    rows = scores.score_table(run, scores.run_score_summaries([run])[run.pk])
+    primary = scores.run_score_summaries([run])[run.pk]
+    rows = scores.score_table(run, primary)
     assert [r["score"].metric for r in rows] == ["accuracy", "benign", "harmful"]
     [accuracy] = [r for r in rows if r["primary"]]
-    assert accuracy["stderr"] == 0.074
+    # With per-sample values, the row's SE is the one its interval is built from.
+    assert accuracy["stderr"] == primary.stderr
 
 
 def test_stderr_folds_into_the_accuracy_row_when_the_row_has_none(run):
@@ -78,7 +80,8 @@ def test_the_api_and_the_run_page_show_the_subgroup_n_and_no_stderr_row(client, 
         "benign": 10,
         "harmful": 20,
     }
-    assert {s["metric"]: s["stderr"] for s in listed}["accuracy"] == 0.074
+    headline = scores.run_score_summaries([run])[run.pk]
+    assert {s["metric"]: s["stderr"] for s in listed}["accuracy"] == headline.stderr
     client.force_login(vera)
     body = client.get(f"/runs/{run.pk}/").content.decode()
     table = body[body.index('id="h-scores"') : body.index("</table>", body.index('id="h-scores"'))]
@@ -108,3 +111,17 @@ def test_other_charts_reach_the_highest_whisker():
     below = _chart_axis([{"mean": -0.5, "low": -1.2, "high": 0.2}])
     assert below["min"] < -1.2
     assert below["max"] >= 0.2
+
+
+def test_ingestion_stores_the_subgroup_sizes_so_the_run_page_reads_no_metadata(
+    run, django_assert_num_queries
+):
+    computed = {r["score"].metric: r["n"] for r in scores.score_table(run, None)}
+    metrics = set(run.scores.values_list("metric", flat=True))
+    run.score_moments = scores.moments_for_storage(run, {"refusal"}, metrics=metrics)
+    assert run.score_moments["subgroups"] == {"benign": 10, "harmful": 20}
+    run.save(update_fields=["score_moments"])
+    fresh = type(run).objects.get(pk=run.pk)
+    with django_assert_num_queries(1):  # the run's score rows; no sample row is read
+        stored = {r["score"].metric: r["n"] for r in scores.score_table(fresh, None)}
+    assert stored == computed
