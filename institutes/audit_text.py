@@ -32,8 +32,9 @@ _RELATED: dict[str, tuple[str, ...]] = {
     "evaluations.GuidelineVersion": ("guideline",),
     "evaluations.GuidelineApproval": ("version__guideline", "institute"),
     "evaluations.ProjectGuideline": ("version__guideline",),
-    "evaluations.Participation": ("institute",),
-    "evaluations.ProjectSystem": ("system",),
+    "evaluations.Participation": ("institute", "project"),
+    "evaluations.ProjectSystem": ("system", "project"),
+    "exchanges.Exchange": ("person", "home_institute", "host_institute"),
     "evaluations.AccessWindow": ("system",),
     "evaluations.Workstream": ("domain", "lead_institute"),
     "evaluations.SampleReview": ("sample", "label"),
@@ -69,9 +70,7 @@ def _quote(text: Any) -> str:
 
 
 def person(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.username
+    return user.display_name if user is not None else ""
 
 
 def _who(event) -> str:

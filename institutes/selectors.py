@@ -2,25 +2,55 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from institutes import access
 from institutes.models import AuditEvent
 
-# Tables whose rows are results: under an embargo, their events stay with the participants like
-# the rows themselves (the trail records the changed values: scores, findings' text).
-RESULT_TABLES = frozenset(
+# Models whose rows are results: under an embargo, their events stay with the participants like
+# the rows themselves (the trail records the changed values: scores, findings' text, which run a
+# lead pinned). Every other model of a project is listed in OTHER_MODELS; a test checks that
+# each evaluations model is in one of the two, so a new one cannot leak by being forgotten.
+RESULT_MODELS = frozenset(
     {
-        "evaluations_evaluationrun",
-        "evaluations_runscore",
-        "evaluations_sampleresult",
-        "evaluations_samplereview",
-        "evaluations_deviation",
-        "evaluations_finding",
-        "evaluations_finding_runs",
+        "evaluations.EvaluationRun",
+        "evaluations.RunScore",
+        "evaluations.SampleResult",
+        "evaluations.SampleReview",
+        "evaluations.Deviation",
+        "evaluations.Finding",
+        "evaluations.Finding_runs",
+        "evaluations.FindingEvidence",
+        "evaluations.PinnedRun",
     }
 )
+OTHER_MODELS = frozenset(
+    {
+        "evaluations.AISystem",
+        "evaluations.AccessWindow",
+        "evaluations.Domain",
+        "evaluations.EvaluationJob",
+        "evaluations.EvaluationProject",
+        "evaluations.EvaluationTask",
+        "evaluations.Guideline",
+        "evaluations.GuidelineApproval",
+        "evaluations.GuidelineVersion",
+        "evaluations.Guideline_required_institutes",
+        "evaluations.Participation",
+        "evaluations.ProjectGuideline",
+        "evaluations.ProjectSystem",
+        "evaluations.ReviewLabel",
+        "evaluations.Workstream",
+        "evaluations.Workstream_members",
+    }
+)
+
+
+def result_tables() -> frozenset[str]:
+    """The tables of RESULT_MODELS (from the app registry: institutes does not import evaluations)."""
+    return frozenset(apps.get_model(label)._meta.db_table for label in RESULT_MODELS)
 
 
 def audit_events_for(user) -> QuerySet[AuditEvent]:
@@ -34,7 +64,7 @@ def audit_events_for(user) -> QuerySet[AuditEvent]:
         pk__in=list(access.project_ranks(user))
     )
     return AuditEvent.objects.exclude(
-        Q(table__in=RESULT_TABLES) & Q(project_id__in=hidden.values("pk"))
+        Q(table__in=result_tables()) & Q(project_id__in=hidden.values("pk"))
     )
 
 
@@ -56,7 +86,7 @@ def project_audit_events(user, project, *, action: str = "") -> QuerySet[AuditEv
         ) | Q(table=GuidelineApproval._meta.db_table, changes__version_id__in=adopted)
     qs = AuditEvent.objects.filter(in_project).select_related("actor")
     if not access.can_see_results(user, project):
-        qs = qs.exclude(table__in=RESULT_TABLES)
+        qs = qs.exclude(table__in=result_tables())
     if action:
         qs = qs.filter(action=action)
     return qs.order_by("-at", "-id")

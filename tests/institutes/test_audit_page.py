@@ -133,3 +133,26 @@ def test_the_project_page_links_to_the_trail_for_leads_only(client, world, alice
         ).content.decode()
     )
     assert AuditEvent.objects.exists()
+
+
+def test_the_trail_page_names_systems_and_participants_without_a_query_each(
+    client, world, alice, pm, institute_c, django_assert_max_num_queries
+):
+    from evaluations.services import projects
+    from tests.evaluations.factories import AISystemFactory
+
+    url = reverse("project_audit", kwargs={"slug": world.project.slug})
+    client.force_login(alice)
+    client.get(url)
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    baseline = len(few.captured_queries)
+    with as_user(alice):
+        for n in range(8):
+            system = AISystemFactory(name=f"Extra {n}")
+            projects.project_system_add(user=alice, project=world.project, system=system)
+    with as_user(pm):
+        projects.participation_add(user=pm, project=world.project, institute=institute_c)
+    with django_assert_max_num_queries(baseline):
+        body = client.get(url).content.decode()
+    assert "Extra 7" in body
