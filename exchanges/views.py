@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from config.views import error_messages, is_htmx, post_only
+from config.views import button_action, is_htmx, post_only
 from exchanges import rules, selectors, services
 from exchanges.calendar import institute_calendar
 from exchanges.filters import ExchangeFilter
@@ -212,15 +212,12 @@ def exchange_edit(request, pk: int):
     return render(request, "exchanges/form.html", {"form": form, "exchange": exchange})
 
 
-def _act(request, pk: int, action, success: str):
-    """Run a transition from a detail-page button; refusals come back as messages."""
+def _button(request, pk: int, service, *, success: str, **arguments):
+    """A transition from a detail-page button: the service's refusal comes back as messages."""
     exchange = selectors.exchange_get(request.user, pk)
-    try:
-        action(exchange)
-    except ValidationError as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, success)
+    button_action(
+        request, service, success=success, user=request.user, exchange=exchange, **arguments
+    )
     return redirect("exchanges:detail", pk=pk)
 
 
@@ -229,13 +226,12 @@ def _act(request, pk: int, action, success: str):
 def exchange_approve(request, pk: int):
     form = DecisionForm(request.POST)
     institute = form.cleaned_data["institute"] if form.is_valid() else None
-    return _act(
+    return _button(
         request,
         pk,
-        lambda exchange: services.exchange_approve(
-            user=request.user, exchange=exchange, institute=institute
-        ),
-        "You approved the exchange.",
+        services.exchange_approve,
+        institute=institute,
+        success="You approved the exchange.",
     )
 
 
@@ -244,28 +240,20 @@ def exchange_approve(request, pk: int):
 def exchange_decline(request, pk: int):
     form = DecisionForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {}
-    return _act(
+    return _button(
         request,
         pk,
-        lambda exchange: services.exchange_decline(
-            user=request.user,
-            exchange=exchange,
-            institute=data.get("institute"),
-            reason=data.get("reason", ""),
-        ),
-        "You declined the exchange.",
+        services.exchange_decline,
+        institute=data.get("institute"),
+        reason=data.get("reason", ""),
+        success="You declined the exchange.",
     )
 
 
 @login_required
 @post_only(_exchange)
 def exchange_activate(request, pk: int):
-    return _act(
-        request,
-        pk,
-        lambda exchange: services.exchange_activate(user=request.user, exchange=exchange),
-        "The exchange is active.",
-    )
+    return _button(request, pk, services.exchange_activate, success="The exchange is active.")
 
 
 @login_required
@@ -273,13 +261,12 @@ def exchange_activate(request, pk: int):
 def exchange_complete(request, pk: int):
     form = OutcomeForm(request.POST)
     outcome = form.cleaned_data["outcome"] if form.is_valid() else ""
-    return _act(
+    return _button(
         request,
         pk,
-        lambda exchange: services.exchange_complete(
-            user=request.user, exchange=exchange, outcome=outcome
-        ),
-        "The outcome report is saved and the exchange is completed.",
+        services.exchange_complete,
+        outcome=outcome,
+        success="The outcome report is saved and the exchange is completed.",
     )
 
 
@@ -288,13 +275,8 @@ def exchange_complete(request, pk: int):
 def exchange_cancel(request, pk: int):
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _act(
-        request,
-        pk,
-        lambda exchange: services.exchange_cancel(
-            user=request.user, exchange=exchange, reason=reason
-        ),
-        "The exchange is cancelled.",
+    return _button(
+        request, pk, services.exchange_cancel, reason=reason, success="The exchange is cancelled."
     )
 
 

@@ -7,8 +7,9 @@ trigger is written out from its model's columns: the whole row on insert and del
 columns (old and new) on update, bookkeeping columns ignored and secrets redacted, the project
 found through the row's project, run, job, finding or workstream as on PostgreSQL.
 
-SQLite rebuilds a table to alter it, dropping its triggers: they are installed again after every
-`migrate` (post_migrate), and by the migrations that add tables.
+SQLite rebuilds a table to alter it, and a trigger that reads the rebuilt table fails the rebuild:
+every audit trigger is dropped before `migrate` runs (pre_migrate) and installed again when it
+ends (post_migrate).
 """
 
 # The trigger SQL is built from the models' own table and column names (quoted), never from input.
@@ -158,14 +159,6 @@ def install(apps, schema_editor) -> None:
     register_function(None, connection)
     for statement in trigger_sql(apps, connection.ops.quote_name):
         schema_editor.execute(statement, params=None)
-
-
-def remove(apps, schema_editor) -> None:
-    quote = schema_editor.connection.ops.quote_name
-    for model in _models(apps):
-        for op in ("insert", "update", "delete"):
-            name = PREFIX + op + "_" + model._meta.db_table
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {quote(name)}", params=None)
 
 
 @receiver(pre_migrate, dispatch_uid="concord-audit-sqlite-triggers-off")

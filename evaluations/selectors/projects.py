@@ -4,7 +4,7 @@ already scoped to the user through `institutes.access`.
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -26,7 +26,6 @@ from institutes.models import Institute, User
 def projects_for(user) -> QuerySet[EvaluationProject]:
     return (
         access.visible_projects(user)
-        .annotate(participant_count=Count("participations", distinct=True))
         .prefetch_related("participations__institute")
         .order_by("-created_at")
     )

@@ -68,14 +68,6 @@ def run_samples(run: EvaluationRun | int) -> QuerySet[SampleResult]:
     return SampleResult.objects.filter(run=run).order_by("id")
 
 
-def sample_for(user, run_pk, sample_pk) -> SampleResult:
-    run = visible_run_pk(user, run_pk)
-    try:
-        return run_samples(run).get(pk=sample_pk)
-    except (SampleResult.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such sample.") from exc
-
-
 def visible_runs(user) -> QuerySet[EvaluationRun]:
     """Runs whose results the user may read (participants, or anyone with view access once the
     embargo has ended)."""
