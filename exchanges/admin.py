@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Q
 
-from evaluations.admin._common import bulk_action
+from config.admin import bulk_action
 from exchanges import selectors, services
 from exchanges.models import (
     CalendarFeed,

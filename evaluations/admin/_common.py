@@ -3,14 +3,12 @@ institutes.access (like every page), read-only inlines, and writes through the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest
 
 from evaluations.forms.fields import add_service_errors
 from institutes import access
@@ -117,33 +115,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def bulk_action(*, description: str, done: str, name: str = ""):
-    """Turn `apply(request, obj)`, one service call for one row, into an admin action over the
-    selected rows (of any app's admin). Each refusal (ValidationError, PermissionDenied) is
-    reported with its row and the others go on; the successes are counted: "3 jobs queued again".
-    `name` names the action when one function makes several (one per status)."""
-
-    def decorator(apply: Callable[[HttpRequest, Any], object]):
-        def action(modeladmin, request, queryset):
-            ok = 0
-            for obj in queryset:
-                try:
-                    apply(request, obj)
-                except (ValidationError, PermissionDenied) as exc:
-                    reasons = "; ".join(getattr(exc, "messages", None) or [str(exc)])
-                    modeladmin.message_user(request, f"{obj}: {reasons}", messages.ERROR)
-                else:
-                    ok += 1
-            if ok:
-                modeladmin.message_user(request, f"{ok} {done}.", messages.SUCCESS)
-
-        action.__name__ = name or apply.__name__
-        action.__doc__ = apply.__doc__
-        return admin.action(description=description)(action)
-
-    return decorator
 
 
 class ServiceForm(forms.ModelForm):

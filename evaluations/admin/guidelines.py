@@ -8,12 +8,12 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from config.admin import bulk_action
 from evaluations.admin._common import (
     PlatformAdmin,
     ReadOnlyInline,
     ServiceAdminMixin,
     ServiceForm,
-    bulk_action,
 )
 from evaluations.models import Guideline, GuidelineApproval, GuidelineVersion
 from evaluations.services import guidelines as services

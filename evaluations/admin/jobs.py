@@ -9,12 +9,12 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from config.admin import bulk_action
 from evaluations.admin._common import (
     KeepsEvidenceAdmin,
     PlatformAdmin,
     ProjectScopedAdmin,
     ReadOnlyInline,
-    bulk_action,
 )
 from evaluations.forms.fields import add_service_errors
 from evaluations.models import EvaluationJob, EvaluationRun, EvaluationTask, RunScore

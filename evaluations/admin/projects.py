@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from config.admin import bulk_action
 from evaluations import rules
 from evaluations.admin._common import (
     KeepsEvidenceAdmin,
@@ -17,7 +18,6 @@ from evaluations.admin._common import (
     ReadOnlyInline,
     ServiceAdminMixin,
     ServiceForm,
-    bulk_action,
 )
 from evaluations.forms.fields import add_service_errors
 from evaluations.models import (
