@@ -206,7 +206,7 @@ def _fresh(run: EvaluationRun) -> EvaluationRun:
     """The run as the runs API shows it (scores in order, the job if any)."""
     return (
         EvaluationRun.objects.select_related(
-            "project", "task", "system", "institute", "job", "uploaded_by", "override_by"
+            "project", "task", "system", "institute", "job", "uploaded_by"
         )
         .prefetch_related(Prefetch("scores", RunScore.objects.order_by("scorer", "metric")))
         .get(pk=run.pk)

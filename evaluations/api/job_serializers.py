@@ -318,7 +318,7 @@ class ImportOverrideSerializer(serializers.ModelSerializer):
     system = serializers.BooleanField(source="override_system", read_only=True)
     reason = serializers.CharField(source="override_reason", read_only=True)
     by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        source="override_by", slug_field="username", read_only=True, allow_null=True
+        source="uploaded_by", slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:

@@ -268,7 +268,6 @@ def run_ingest_log(
             override_task=task_contradicts,
             override_system=system_contradicts,
             override_reason=override_reason.strip() if overridden else "",
-            override_by=uploaded_by if overridden else None,
         )
         try:
             with transaction.atomic():

@@ -1,15 +1,10 @@
 """An import filed under a task or system that the log contradicts says so, with who and why."""
 
-import django.db.models.deletion
-from django.conf import settings
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("evaluations", "0008_representative_runs"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-    ]
+    dependencies = [("evaluations", "0008_representative_runs")]
 
     operations = [
         migrations.AddField(
@@ -30,17 +25,6 @@ class Migration(migrations.Migration):
             model_name="evaluationrun",
             name="override_reason",
             field=models.TextField(blank=True, help_text="Why the uploader overrode the log."),
-        ),
-        migrations.AddField(
-            model_name="evaluationrun",
-            name="override_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
         ),
         migrations.AddConstraint(
             model_name="evaluationrun",

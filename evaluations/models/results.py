@@ -82,9 +82,6 @@ class EvaluationRun(KeptModel):
         default=False, help_text="Imported under a system the log's model contradicts."
     )
     override_reason = models.TextField(blank=True, help_text="Why the uploader overrode the log.")
-    override_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     # Sufficient statistics of the sample scores (`stats.ClusterMoments` of the `score` column and
     # of each mean-like scorer), computed once by ingestion: a run's samples never change after
     # it, so pages read these instead of aggregating every sample row on each request (see
@@ -132,7 +129,8 @@ class EvaluationRun(KeptModel):
                 else f"Imported under system {self.system}; the log's model is "
                 f"'{self.inspect_model}'"
             )
-        who = self.override_by.username if self.override_by else "an operator (import_log)"
+        # The override is the uploader's (none for `import_log`, run by an operator).
+        who = self.uploaded_by.username if self.uploaded_by else "an operator (import_log)"
         return f"{'; '.join(parts)} — by {who}: {self.override_reason}"
 
     @property

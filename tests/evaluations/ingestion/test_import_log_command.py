@@ -68,7 +68,7 @@ def test_the_command_may_override_a_contradicting_task_with_a_reason(qa_logs, wo
         qa_logs["eval"], task=other.slug, override_mismatch=True, override_reason="Renamed task."
     )
     run = EvaluationRun.objects.get()
-    assert (run.task, run.override_task, run.override_by) == (other, True, None)
+    assert (run.task, run.override_task, run.uploaded_by) == (other, True, None)
     assert run.override_notice == (
         "Imported under task qa-other; the log says 'concord_knowledge_qa' — by an operator "
         "(import_log): Renamed task."

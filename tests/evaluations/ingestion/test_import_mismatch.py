@@ -80,7 +80,7 @@ def test_an_override_with_a_reason_is_stored_and_shown_on_the_page_and_in_the_ap
     )
     assert response.status_code == 201, response.content[:300]
     run = EvaluationRun.objects.get()
-    assert (run.task, run.system, run.override_by) == (task, other, bob)
+    assert (run.task, run.system, run.uploaded_by) == (task, other, bob)
     assert (run.override_task, run.override_system, run.override_reason) == (True, True, REASON)
     notice = (
         "Imported under task qa-old-name; the log says 'concord_knowledge_qa'; imported under "
