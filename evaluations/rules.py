@@ -52,10 +52,15 @@ def system_validate(system: AISystem) -> None:
         raise ValidationError(errors)
 
 
-def approval_state(version: GuidelineVersion) -> list[tuple[Institute, GuidelineApproval | None]]:
-    """Each required institute with its signature, or None while it has not signed."""
+def approval_state(
+    version: GuidelineVersion, *, required: list[Institute] | None = None
+) -> list[tuple[Institute, GuidelineApproval | None]]:
+    """Each required institute with its signature, or None while it has not signed. `required`:
+    the guideline's required institutes when the caller has them (a page of versions)."""
     signed = {a.institute_id: a for a in version.approvals.all()}
-    return [(inst, signed.get(inst.pk)) for inst in version.guideline.required_institutes.all()]
+    if required is None:
+        required = list(version.guideline.required_institutes.all())
+    return [(inst, signed.get(inst.pk)) for inst in required]
 
 
 @dataclass(frozen=True)

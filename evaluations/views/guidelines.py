@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from config.views import button_action, error_messages, post_only, render_page
+from evaluations import rules
 from evaluations.forms import fields as form_fields
 from evaluations.forms import guidelines as guideline_forms
 from evaluations.models import GuidelineApproval, GuidelineVersion
@@ -115,16 +116,16 @@ def guideline_detail(request, code):
     versions = list(guideline.versions.all())
     rows = []
     for version in versions:
-        signed = {a.institute_id: a for a in version.approvals.all()}
+        approval_rows = rules.approval_state(version, required=required)
         signable = [
             inst
-            for inst in required
-            if inst.pk not in signed and access.institute_rank(user, inst) >= access.MANAGE
+            for inst, signature in approval_rows
+            if signature is None and access.institute_rank(user, inst) >= access.MANAGE
         ]
         rows.append(
             VersionRow(
                 version,
-                approval_rows=[(inst, signed.get(inst.pk)) for inst in required],
+                approval_rows=approval_rows,
                 signable=signable if version.status == GuidelineVersion.Status.IN_REVIEW else [],
             )
         )
