@@ -7,10 +7,11 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install run test test-fast lint format bench services clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml clients/python/pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e ./clients/python
 	@touch $(STAMP)
 
 install: $(STAMP)

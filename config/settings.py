@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "institutes",
     "evaluations",
     "exchanges",
+    "webhooks",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Concord's client for partner tools (no Django, no Concord server code)."""
