@@ -6,6 +6,7 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from config.api.permissions import SIGNED_IN
 from config.api.views import RouteNotFoundView, SchemaView, SwaggerUIView
+from evaluations.api.external_runs import ExternalRunViewSet
 from evaluations.api.findings import FindingViewSet
 from evaluations.api.guidelines import GuidelineViewSet
 from evaluations.api.imports import RunImportViewSet
@@ -14,6 +15,7 @@ from evaluations.api.projects import ProjectViewSet, SystemViewSet
 from evaluations.api.runs import RunSampleViewSet, RunViewSet
 from exchanges.api import ExchangeViewSet
 from institutes.api import InstituteViewSet
+from webhooks.api import WebhookViewSet
 
 
 class SignedInAPIRootView(APIRootView):
@@ -43,7 +45,9 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("runs/import", RunImportViewSet, basename="run-import")
 router.register("runs", RunViewSet, basename="run")
 router.register(r"runs/(?P<run_id>\d+)/samples", RunSampleViewSet, basename="run-sample")
+router.register("external-runs", ExternalRunViewSet, basename="external-run")
 router.register("exchanges", ExchangeViewSet, basename="exchange")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -231,6 +231,16 @@ CELERY_BEAT_SCHEDULE = {
             seconds=env.float("CONCORD_JOB_RECONCILE_INTERVAL_SECONDS", default=120.0)
         ),
     },
+    # Webhook deliveries that are due and whose message was lost are sent again.
+    "webhooks-resend-due": {
+        "task": "webhooks.tasks.resend_due",
+        "schedule": timedelta(seconds=60),
+    },
+    # `access_window.closing`: windows closing within CONCORD_WEBHOOK_WINDOW_NOTICE, once each.
+    "webhooks-window-notices": {
+        "task": "webhooks.tasks.notify_closing_windows",
+        "schedule": timedelta(minutes=15),
+    },
 }
 
 # --- Django REST Framework -------------------------------------------------------------------
@@ -293,6 +303,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "JobStatusEnum": "evaluations.models.EvaluationJob.Status",
         "RunStatusEnum": "evaluations.models.EvaluationRun.Status",
         "RunSourceEnum": "evaluations.models.EvaluationRun.Source",
+        "ExternalRunStatusEnum": "evaluations.models.ExternalRun.Status",
     },
 }
 
@@ -350,6 +361,31 @@ LOGGING = {
 # Where people reach Concord: links in e-mails and in calendar feeds.
 CONCORD_SITE_URL = env.str("CONCORD_SITE_URL", default="http://127.0.0.1:8000")
 
+# --- Webhooks (docs/partner-tools.md, "Webhooks") ---------------------------------------------
+# Signing secrets are encrypted at rest with a key derived from CONCORD_WEBHOOK_KEY, or from
+# SECRET_KEY when it is unset: changing that key makes the stored secrets unreadable, so rotate
+# every webhook's secret after it (webhooks.signing).
+CONCORD_WEBHOOK_KEY = env.str("CONCORD_WEBHOOK_KEY", default="")
+# Webhook URLs must resolve to public addresses (no loopback, private, link-local, ...): checked
+# at registration and again at every delivery. On only for a laptop or the test suite.
+CONCORD_WEBHOOK_ALLOW_PRIVATE = env.bool("CONCORD_WEBHOOK_ALLOW_PRIVATE", default=False)
+# Deployments take https:// URLs only; plain http:// is refused unless this is turned off.
+CONCORD_WEBHOOK_REQUIRE_HTTPS = env.bool("CONCORD_WEBHOOK_REQUIRE_HTTPS", default=not LOCAL)
+CONCORD_WEBHOOK_TIMEOUT_SECONDS = env.float("CONCORD_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Retries: 1 min, 2, 4, ... at most 1 h apart (plus up to 10 % jitter), for 24 h after the
+# first attempt; then the delivery is failed. A webhook whose deliveries fail this many times
+# in a row is marked failing (it keeps being attempted: its page and the API show it).
+CONCORD_WEBHOOK_RETRY_BASE_SECONDS = env.float("CONCORD_WEBHOOK_RETRY_BASE_SECONDS", default=60.0)
+CONCORD_WEBHOOK_RETRY_MAX_SECONDS = env.float("CONCORD_WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+CONCORD_WEBHOOK_RETRY_WINDOW_SECONDS = env.float(
+    "CONCORD_WEBHOOK_RETRY_WINDOW_SECONDS", default=24 * 3600.0
+)
+CONCORD_WEBHOOK_FAILING_AFTER = env.int("CONCORD_WEBHOOK_FAILING_AFTER", default=5)
+# `access_window.closing` is sent once per window, this long before it closes.
+CONCORD_WEBHOOK_WINDOW_NOTICE = timedelta(
+    hours=env.float("CONCORD_WEBHOOK_WINDOW_NOTICE_HOURS", default=48.0)
+)
+
 # --- Evaluation jobs (docs/jobs.md) -----------------------------------------------------------
 # A running job writes a heartbeat this often; one silent for CONCORD_JOB_STALE_SECONDS is taken
 # for lost (worker killed) by the reaper, which re-queues it up to its max_attempts.
@@ -361,6 +397,9 @@ CONCORD_JOB_REQUEUE_SECONDS = env.float("CONCORD_JOB_REQUEUE_SECONDS", default=9
 # grace after a cancel or the soft limit before the evaluation process is killed.
 CONCORD_JOB_TIME_LIMIT_SECONDS = env.int("CONCORD_JOB_TIME_LIMIT_SECONDS", default=6 * 3600)
 CONCORD_JOB_CANCEL_GRACE_SECONDS = env.float("CONCORD_JOB_CANCEL_GRACE_SECONDS", default=5.0)
+# An external run (reported by concord-client from an institute's own machines) still running
+# with no word for this long is shown as stale: "no word since ..." (it may have been killed).
+CONCORD_EXTERNAL_RUN_STALE_SECONDS = env.float("CONCORD_EXTERNAL_RUN_STALE_SECONDS", default=600.0)
 
 # --- Log imports (docs/imports.md) ------------------------------------------------------------
 # Uploads larger than CONCORD_MAX_UPLOAD_BYTES are refused while streaming (413). Every archive

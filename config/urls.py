@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/", include("config.api_urls")),
     path("", include("evaluations.urls")),
     path("", include("exchanges.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,11 +1,13 @@
 """Page routes of the evaluations app, one namespace per area: `dashboard:`, `projects:` (a project,
 its setup, findings and results), `guidelines:`, `jobs:`, `runs:` (runs, samples, comparisons,
-imports). Included from config.urls; the paths are the public ones (shared/DESIGN.md section 4)."""
+imports), `external_runs:` (evaluations reported by institutes' own machines). Included from
+config.urls; the paths are the public ones (shared/DESIGN.md section 4)."""
 
 from django.urls import include, path
 
 from evaluations.views import (
     compare,
+    external_runs,
     findings,
     guidelines,
     home,
@@ -103,6 +105,14 @@ job_patterns = [
     path(P + "jobs/new/", jobs.job_queue, name="queue"),
 ]
 
+external_run_patterns = [
+    path(
+        "external-runs/<int:external_run_id>/",
+        external_runs.external_run_detail,
+        name="detail",
+    ),
+]
+
 run_patterns = [
     path("runs/compare/", compare.run_compare, name="compare"),
     path(R, runs.run_detail, name="detail"),
@@ -114,6 +124,7 @@ run_patterns = [
     path(R + "samples/<int:sample_pk>/", samples.sample_detail, name="sample_detail"),
     path(R + "samples/<int:sample_pk>/review/", samples.sample_review, name="sample_review"),
     path(P + "runs/import/", imports.run_import, name="import"),
+    path(P + "runs/import/register-task/", imports.register_task, name="import_register_task"),
 ]
 
 urlpatterns = [
@@ -122,4 +133,5 @@ urlpatterns = [
     path("", include((guideline_patterns, "guidelines"))),
     path("", include((job_patterns, "jobs"))),
     path("", include((run_patterns, "runs"))),
+    path("", include((external_run_patterns, "external_runs"))),
 ]

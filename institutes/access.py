@@ -13,6 +13,8 @@ The rules:
   participating institute manage the project (participants, systems, workstreams, windows, findings).
 - Results and findings of an embargoed project stay with the participants: a programme manager
   who is not a participant sees the project but not its results until the embargo ends.
+- API tokens act with their user's roles; write-scope tokens are issued only to users who may
+  write somewhere (evaluators, leads, programme managers): viewers hold read tokens.
 """
 
 from __future__ import annotations
@@ -226,6 +228,18 @@ def require(allowed: bool, message: str) -> None:
 
 def is_lead_of(user, institute) -> bool:
     return is_programme_manager(user) or institute_rank(user, institute) >= MANAGE
+
+
+def can_hold_write_token(user) -> bool:
+    """May the user be issued a write-scope API token? Only someone who may write somewhere:
+    an evaluator or lead of an institute (or the host role of an active exchange), or a programme
+    manager. Viewers get read tokens. A write token that outlives its holder's role writes no
+    more than the role allows: every request is checked against the roles of the moment."""
+    if is_programme_manager(user):
+        return True
+    if max(institute_ranks(user).values(), default=0) >= ACT:
+        return True
+    return max(project_ranks(user).values(), default=0) >= ACT
 
 
 def visible_guidelines(user, queryset: QuerySet | None = None) -> QuerySet:

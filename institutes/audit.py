@@ -45,7 +45,7 @@ from institutes.network import client_ip
 
 logger = logging.getLogger(__name__)
 
-AUDITED_APPS = ("institutes", "evaluations", "exchanges")
+AUDITED_APPS = ("institutes", "evaluations", "exchanges", "webhooks")
 # Models written in bulk (COPY of up to millions of rows): recorded by their writer, one event a run.
 BULK_MODELS = ("evaluations.SampleResult",)
 # Columns whose changes alone are bookkeeping, not changes worth an event (heartbeats, progress).
@@ -58,7 +58,7 @@ IGNORED_COLUMNS = [
     "last_login",
     "session_epoch",  # raised by a trigger when a membership ends: that change is the event
 ]
-SECRET_COLUMNS = ["password", "token_hash"]
+SECRET_COLUMNS = ["password", "token_hash", "secret_encrypted"]
 _WRITES = ("INSERT", "UPDATE", "DELETE", "COPY", "MERGE")
 
 SETTINGS = ("actor_id", "actor_kind", "token_id", "ip", "request_id", "source")

@@ -159,6 +159,15 @@ class ApiToken(models.Model):
     def generate_raw(cls) -> str:
         return cls.TOKEN_PREFIX + secrets.token_urlsafe(32)
 
+    @property
+    def state(self) -> str:
+        """revoked, expired or active: a revoked token says so even once it has expired."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
 
 class AuditEvent(models.Model):
     """One recorded change or security event. Rows are written by database triggers (every insert,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from institutes import access
-from institutes.models import AuditEvent
+from institutes.models import ApiToken, AuditEvent
 
 # Models whose rows are results: under an embargo, their events stay with the participants like
 # the rows themselves (the trail records the changed values: scores, findings' text, which run a
@@ -34,6 +35,7 @@ OTHER_MODELS = frozenset(
         "evaluations.EvaluationJob",
         "evaluations.EvaluationProject",
         "evaluations.EvaluationTask",
+        "evaluations.ExternalRun",
         "evaluations.Guideline",
         "evaluations.GuidelineApproval",
         "evaluations.GuidelineVersion",
@@ -90,3 +92,16 @@ def project_audit_events(user, project, *, action: str = "") -> QuerySet[AuditEv
     if action:
         qs = qs.filter(action=action)
     return qs.order_by("-at", "-id")
+
+
+def api_tokens_of(user) -> QuerySet[ApiToken]:
+    """The user's own API tokens, newest first: active, expired and revoked alike."""
+    if user is None or not user.is_authenticated:
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def api_token_get(user, pk: int) -> ApiToken:
+    """One of the user's own tokens; anyone else's is a 404 (programme managers revoke others'
+    tokens in the admin)."""
+    return get_object_or_404(api_tokens_of(user), pk=pk)

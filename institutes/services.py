@@ -33,8 +33,10 @@ def token_lifetime_days(expires_in_days: int | None) -> int:
 
 
 def token_check(*, user: User, name: str, scope: str, expires_in_days: int | None) -> int:
-    """Refuse a token request that token_create would refuse (forms call it before saving).
-    Returns the lifetime in days."""
+    """Refuse a token request that token_create would refuse (forms call it before saving):
+    a name, a known scope, an active user, a lifetime within API_TOKEN_MAX_DAYS, and a write
+    scope only for a user who may write somewhere (access.can_hold_write_token): viewers hold
+    read tokens. Returns the lifetime in days."""
     errors = {}
     if not (name or "").strip():
         errors["name"] = "Say what the token is for, e.g. 'UK harness uploader'."
@@ -44,6 +46,11 @@ def token_check(*, user: User, name: str, scope: str, expires_in_days: int | Non
         )
     if not user.is_active:
         errors["user"] = f"{user.username} is disabled and cannot hold API tokens."
+    elif scope == ApiToken.Scope.WRITE and not access.can_hold_write_token(user):
+        errors["scope"] = (
+            "Only evaluators, leads and programme managers hold write tokens: "
+            f"{user.username} may have a read-only token."
+        )
     days = 0
     try:
         days = token_lifetime_days(expires_in_days)

@@ -1,4 +1,5 @@
-"""Sign-in, the second factor, and a project's audit trail (included from config.urls)."""
+"""Sign-in, the second factor, one's own API tokens, and a project's audit trail (included from
+config.urls)."""
 
 from django.urls import path
 
@@ -14,5 +15,7 @@ urlpatterns = [
         views.two_factor_recovery,
         name="two_factor_recovery",
     ),
+    path("accounts/tokens/", views.api_tokens, name="api_tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("projects/<slug:slug>/audit/", views.project_audit, name="project_audit"),
 ]

@@ -1,8 +1,8 @@
 """No import cycles between the project's modules, so the layer-first layout keeps.
 
-Every `import` and `from ... import` in `config`, `institutes`, `evaluations` and `exchanges` is an
-edge, at module level and inside functions alike: a function-level import only hides a cycle
-until the function runs. Imports under `if TYPE_CHECKING:` never run and are not edges.
+Every `import` and `from ... import` in `config`, `institutes`, `evaluations`, `exchanges` and
+`webhooks` is an edge, at module level and inside functions alike: a function-level import only
+hides a cycle until the function runs. Imports under `if TYPE_CHECKING:` never run and are not edges.
 
 The one accepted pattern: a service (`<app>.services` or a module of `<app>/services/`) importing
 its app's Celery tasks (`<app>.tasks`) inside a function, to enqueue work on commit. Tasks call
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "institutes", "evaluations", "exchanges")
+PACKAGES = ("config", "institutes", "evaluations", "exchanges", "webhooks")
 
 
 @dataclass(frozen=True)

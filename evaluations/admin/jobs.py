@@ -1,5 +1,6 @@
 """Admin for evaluation tasks, jobs and runs. Tasks are registered and edited through
-`evaluations.services.tasks` (the Inspect reference must resolve); jobs are read-only here, with
+`evaluations.services.tasks` (a reference that does not resolve here makes an import-only task;
+a malformed one is refused); jobs are read-only here, with
 cancel and retry as actions through `evaluations.services.jobs`; runs are read-only results
 (embargo applies)."""
 
@@ -18,12 +19,20 @@ from evaluations.admin._common import (
 )
 from evaluations.forms.fields import add_service_errors
 from evaluations.models import EvaluationJob, EvaluationRun, EvaluationTask, RunScore
-from evaluations.runner.refs import check_inspect_ref
+from evaluations.runner.refs import inspect_ref_status
 from evaluations.services import jobs as job_services
 from evaluations.services import tasks as task_services
 from evaluations.services.job_params import clean_params
 
-TASK_FIELDS = ["name", "description", "domain", "inspect_ref", "default_params", "is_active"]
+TASK_FIELDS = [
+    "name",
+    "description",
+    "domain",
+    "inspect_ref",
+    "default_params",
+    "is_active",
+    "project",
+]
 
 
 class EvaluationTaskAdminForm(forms.ModelForm):
@@ -37,7 +46,7 @@ class EvaluationTaskAdminForm(forms.ModelForm):
         errors = {}
         if cleaned.get("inspect_ref") and not builtin:
             try:
-                cleaned["inspect_ref"] = check_inspect_ref(cleaned["inspect_ref"])
+                cleaned["inspect_ref"], _note = inspect_ref_status(cleaned["inspect_ref"])
             except ValidationError as exc:
                 errors["inspect_ref"] = exc.messages
         try:
@@ -52,15 +61,28 @@ class EvaluationTaskAdminForm(forms.ModelForm):
 @admin.register(EvaluationTask)
 class EvaluationTaskAdmin(PlatformAdmin):
     form = EvaluationTaskAdminForm
-    list_display = ["name", "slug", "inspect_ref", "domain", "is_builtin", "is_active"]
-    list_filter = ["is_builtin", "is_active", "domain"]
+    list_display = [
+        "name",
+        "slug",
+        "inspect_ref",
+        "domain",
+        "project",
+        "runnable",
+        "is_builtin",
+        "is_active",
+    ]
+    list_filter = ["runnable", "is_builtin", "is_active", "domain", "project"]
+    list_select_related = ["domain", "project"]
     search_fields = ["name", "slug", "inspect_ref", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    READ_ONLY = ["runnable", "runnable_note", "registered_by"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.is_builtin:
-            return ["slug", "inspect_ref", "is_builtin"]
-        return ["slug", "is_builtin"] if obj is not None else ["is_builtin"]
+            return ["slug", "inspect_ref", "is_builtin", *self.READ_ONLY]
+        if obj is not None:
+            return ["slug", "is_builtin", *self.READ_ONLY]
+        return ["is_builtin", *self.READ_ONLY]
 
     def get_prepopulated_fields(self, request, obj=None):
         return {} if obj is not None else self.prepopulated_fields
@@ -79,6 +101,7 @@ class EvaluationTaskAdmin(PlatformAdmin):
                 domain=data.get("domain"),
                 description=data.get("description") or "",
                 default_params=data.get("default_params") or {},
+                project=data.get("project"),
             )
             obj.pk, obj._state.adding = created.pk, False
 

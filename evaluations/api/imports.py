@@ -43,6 +43,7 @@ from evaluations.models import (
     GuidelineVersion,
     RunScore,
 )
+from evaluations.selectors.jobs import visible_tasks
 from evaluations.services.imports import import_message, run_import
 from institutes import access
 from institutes.models import Institute
@@ -73,9 +74,10 @@ class RunImportSerializer(serializers.Serializer):
         queryset=Institute.objects.filter(is_active=True),
         help_text="Code of the participating institute that ran the evaluation.",
     )
-    task = serializers.SlugRelatedField(
+    task = ScopedSlugRelatedField(
         slug_field="slug",
         queryset=EvaluationTask.objects.filter(is_active=True),
+        scope=visible_tasks,
         required=False,
         allow_null=True,
         help_text="Slug of the evaluation task; default: the task matching the log's task name.",

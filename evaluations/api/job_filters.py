@@ -1,11 +1,30 @@
-"""Query filters for jobs, runs and samples (django-filter). Each narrows a queryset already
+"""Query filters for tasks, jobs, runs and samples (django-filter). Each narrows a queryset already
 scoped to the user by `evaluations.selectors.jobs`."""
 
 from __future__ import annotations
 
 import django_filters
 
-from evaluations.models import EvaluationJob, EvaluationRun, SampleResult
+from evaluations.models import EvaluationJob, EvaluationRun, EvaluationTask, SampleResult
+
+
+class TaskFilter(django_filters.FilterSet):
+    # `true` or `false` only (a BooleanFilter would also take `1`, `0`, `yes`...).
+    runnable = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        method="filter_runnable",
+        help_text="true: tasks Concord's workers can run; false: import-only tasks.",
+    )
+    project = django_filters.CharFilter(
+        field_name="project__slug", help_text="Slug of the project whose own tasks to list."
+    )
+
+    class Meta:
+        model = EvaluationTask
+        fields = ["runnable", "project"]
+
+    def filter_runnable(self, queryset, name, value):
+        return queryset.filter(runnable=value == "true")
 
 
 class JobFilter(django_filters.FilterSet):

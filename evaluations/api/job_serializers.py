@@ -23,6 +23,7 @@ from evaluations.models import (
     SampleResult,
 )
 from evaluations.results import scores as run_scores
+from evaluations.selectors.jobs import visible_tasks
 from evaluations.services.job_params import PARAMS
 from institutes import access
 from institutes.models import Institute, User
@@ -53,6 +54,12 @@ class TaskSerializer(serializers.ModelSerializer):
     domain: serializers.SlugRelatedField[Domain] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True
     )
+    project: serializers.SlugRelatedField[EvaluationProject] = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="The project whose own task it is; null: a global task.",
+    )
 
     class Meta:
         model = EvaluationTask
@@ -66,6 +73,9 @@ class TaskSerializer(serializers.ModelSerializer):
             "default_params",
             "is_builtin",
             "is_active",
+            "runnable",
+            "runnable_note",
+            "project",
             "created_at",
         ]
         read_only_fields = fields
@@ -402,8 +412,9 @@ class JobCreateSerializer(serializers.Serializer):
     task = ScopedSlugRelatedField(
         slug_field="slug",
         queryset=EvaluationTask.objects.filter(is_active=True),
-        scope=_everyone,
-        help_text="Slug of the evaluation task (see /api/v1/tasks/).",
+        scope=visible_tasks,
+        help_text="Slug of the evaluation task (see /api/v1/tasks/); an import-only task "
+        "(`runnable` false) is refused.",
     )
     system = ScopedPrimaryKeyRelatedField(
         queryset=AISystem.objects.all(),
@@ -432,7 +443,9 @@ class TaskCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     inspect_ref = serializers.CharField(
         max_length=300,
-        help_text="`package.module:function` of an Inspect @task, or a registered task name.",
+        help_text="`package.module:function` of an Inspect @task, or a registered task name. "
+        "One that does not resolve on this server makes an import-only task (`runnable` false): "
+        "give the task name Inspect writes in its logs (`eval.task`, e.g. `arith`).",
     )
     slug = serializers.SlugField(max_length=80, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
@@ -440,3 +453,12 @@ class TaskCreateSerializer(serializers.Serializer):
         slug_field="slug", queryset=Domain.objects.all(), required=False, allow_null=True
     )
     default_params = serializers.JSONField(required=False, default=dict, help_text=PARAMS_HELP)
+    project = ScopedSlugRelatedField(
+        slug_field="slug",
+        queryset=EvaluationProject.objects.all(),
+        scope=access.visible_projects,
+        required=False,
+        allow_null=True,
+        help_text="Slug of the project the task belongs to (its leads may register it); "
+        "omitted: a global task (programme managers).",
+    )

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from config.api.inputs import validated_input
 from config.api.parsers import JSONParser
 from config.api.permissions import SIGNED_IN
-from evaluations.api.job_filters import JobFilter
+from evaluations.api.job_filters import JobFilter, TaskFilter
 from evaluations.api.job_serializers import (
     JobCreateSerializer,
     JobSerializer,
@@ -35,10 +35,12 @@ from institutes.models import Institute
 )
 @extend_schema(tags=["jobs"])
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The task registry: Concord's shipped suites and the tasks programme managers registered."""
+    """The task registry: Concord's shipped suites, global tasks programme managers registered,
+    and the own tasks of the projects you see; import-only tasks (`runnable` false) among them."""
 
     permission_classes = SIGNED_IN
     serializer_class = TaskSerializer
+    filterset_class = TaskFilter
     parser_classes = [JSONParser]
     search_fields = ["name", "slug", "description", "inspect_ref"]
     ordering_fields = ["name", "slug", "created_at"]
@@ -49,7 +51,14 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return tasks_for(self.request.user)
 
     @extend_schema(
-        summary="Register an Inspect task (programme managers)",
+        summary="Register an Inspect task (programme managers; a project's leads for it)",
+        description=(
+            "Without `project`, a global task (programme managers). With `project`, a task of "
+            "that project, which its leads may register. A reference that does not resolve on "
+            "this server makes an import-only task: 201 with `runnable` false and "
+            "`runnable_note` saying why; its logs are imported, jobs are refused. A malformed "
+            "reference is a 400."
+        ),
         request=TaskCreateSerializer,
         responses={201: TaskSerializer},
     )

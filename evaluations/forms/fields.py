@@ -30,6 +30,13 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+class TaskChoiceField(forms.ModelChoiceField):
+    """Evaluation tasks, an import-only one labelled so (Concord cannot run it here)."""
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name} (import only)" if not obj.runnable else str(obj.name)
+
+
 class DateTimeLocalField(forms.DateTimeField):
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from evaluations.forms.fields import model_field
+from evaluations.forms.fields import TaskChoiceField, model_field
 from evaluations.models import AISystem, EvaluationProject, EvaluationTask, GuidelineVersion
 from evaluations.selectors import projects as project_selectors
-from evaluations.selectors.jobs import tasks_for
+from evaluations.selectors.jobs import tasks_for_project
 from institutes import access
 from institutes.models import Institute
 
@@ -31,7 +31,7 @@ class RunImportForm(forms.Form):
         empty_label=None,
         help_text="The participating institute that ran the evaluation.",
     )
-    task = forms.ModelChoiceField(
+    task = TaskChoiceField(
         queryset=EvaluationTask.objects.none(),
         required=False,
         empty_label="The task named in the log",
@@ -78,7 +78,7 @@ class RunImportForm(forms.Form):
         ).order_by("name")
         if len(institutes) == 1:
             self.fields["institute"].initial = institutes[0].pk
-        model_field(self, "task").queryset = tasks_for(user).filter(is_active=True).order_by("name")
+        model_field(self, "task").queryset = tasks_for_project(project).order_by("name")
         model_field(self, "system").queryset = project_selectors.systems_in(project)
         model_field(self, "guideline_version").queryset = (
             GuidelineVersion.objects.filter(adoptions__project=project)

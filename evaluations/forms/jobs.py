@@ -15,7 +15,7 @@ from evaluations.models import (
 )
 from evaluations.rules import superseded_adoptions
 from evaluations.selectors import projects as project_selectors
-from evaluations.selectors.jobs import tasks_for
+from evaluations.selectors.jobs import tasks_for_project
 from evaluations.services.job_params import PARAMS
 from institutes import access
 from institutes.models import Institute
@@ -31,7 +31,12 @@ class SystemChoiceField(forms.ModelChoiceField):
 
 
 class JobQueueForm(forms.Form):
-    task = forms.ModelChoiceField(queryset=EvaluationTask.objects.none(), empty_label=None)
+    task = forms.ModelChoiceField(
+        queryset=EvaluationTask.objects.none(),
+        empty_label=None,
+        help_text="Tasks Concord can run here. Import-only tasks are not listed: import their "
+        "logs instead.",
+    )
     system = SystemChoiceField(
         queryset=AISystem.objects.none(), empty_label=None, label="AI system"
     )
@@ -64,7 +69,9 @@ class JobQueueForm(forms.Form):
     def __init__(self, *args, user, project: EvaluationProject, **kwargs):
         super().__init__(*args, **kwargs)
         self.project = project
-        model_field(self, "task").queryset = tasks_for(user).filter(is_active=True).order_by("name")
+        model_field(self, "task").queryset = tasks_for_project(project, runnable=True).order_by(
+            "name"
+        )
         system = cast(SystemChoiceField, self.fields["system"])
         system.queryset = project_selectors.systems_in(project)
         system.reference_ids = set(

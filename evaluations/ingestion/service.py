@@ -17,7 +17,9 @@ Used by the job runner, and by the upload API and `import_log`. Rules:
   still running, or its process was killed) is refused: it has no results to trust.
 - The log's task and model are mapped to an existing EvaluationTask and to a system of the project;
   when they cannot be (or are ambiguous), a ValidationError names what is missing. Look-alike tasks
-  or systems are never created. An explicit task or system of an import only chooses among the
+  or systems are never created. Task candidates are the global tasks and the project's own
+  (import-only tasks among them); another project's task is never matched, nor accepted as a
+  choice. An explicit task or system of an import only chooses among the
   candidates that match the log: one that contradicts the log's task name or model is refused,
   naming both, unless the uploader confirms it with a reason (`override_reason`), which the run
   keeps with the uploader's name.
@@ -53,6 +55,7 @@ from evaluations.models import (
 from evaluations.results import scores as run_scores
 from institutes import access, audit
 from institutes.models import Institute
+from webhooks import events as webhook_events
 
 INGESTIBLE = {"success", "error", "cancelled"}
 _BATCH = 500  # rows per bulk_create on SQLite
@@ -72,9 +75,25 @@ def _log_task_names(eval_spec) -> set[str]:
     return {n for n in (eval_spec.task, eval_spec.task_registry_name) if n}
 
 
-def _task_candidates(eval_spec, *, chosen: bool = False):
+class UnknownTask(ValidationError):
+    """No task of the project's (global or its own) matches the log's task: `task_name` is the
+    name a lead or a programme manager may register as an import-only task."""
+
+    def __init__(self, *, task_name: str, project: EvaluationProject):
+        super().__init__(
+            {
+                "task": f"No evaluation task in Concord matches the log's task '{task_name}'. "
+                f"A lead of project '{project.slug}' or a programme manager registers it (as an "
+                "import-only task), or choose the task."
+            }
+        )
+        self.task_name = task_name
+
+
+def _task_candidates(eval_spec, *, project: EvaluationProject, chosen: bool = False):
     """The EvaluationTasks that the log's task name stands for: its name or registry name as a
-    slug or as an Inspect reference. A task the uploader chose may also name it as lm-eval
+    slug or as an Inspect reference, among the global tasks and the project's own (another
+    project's task never matches). A task the uploader chose may also name it as lm-eval
     does, `_` for the slug's `-` (the way the lm-eval reader picks a task by its hint)."""
     names = _log_task_names(eval_spec)
     short = {n.rsplit("/", 1)[-1] for n in names}
@@ -83,26 +102,30 @@ def _task_candidates(eval_spec, *, chosen: bool = False):
         condition |= Q(slug__in={n.replace("_", "-") for n in short})
     for name in short:
         condition |= Q(inspect_ref__endswith=f":{name}") | Q(inspect_ref__endswith=f"/{name}")
-    return EvaluationTask.objects.filter(condition).order_by("pk")
+    scope = Q(project__isnull=True) | Q(project=project)
+    return EvaluationTask.objects.filter(scope).filter(condition).order_by("pk")
 
 
-def _mapped_task(eval_spec, chosen: EvaluationTask | None) -> tuple[EvaluationTask, bool]:
+def _mapped_task(
+    eval_spec, chosen: EvaluationTask | None, project: EvaluationProject
+) -> tuple[EvaluationTask, bool]:
     """The run's task, and whether it contradicts the log. A chosen task only picks among the
-    tasks the log's task name stands for; one outside them contradicts the log (True)."""
+    tasks the log's task name stands for; one outside them contradicts the log (True). A task
+    of another project is refused."""
     if chosen is not None:
+        if chosen.project_id is not None and chosen.project_id != project.pk:
+            raise ValidationError(
+                {"task": f"The task '{chosen.slug}' is not a task of project '{project.slug}'."}
+            )
         if not _log_task_names(eval_spec):
             return chosen, False
-        return chosen, not _task_candidates(eval_spec, chosen=True).filter(pk=chosen.pk).exists()
-    candidates = list(_task_candidates(eval_spec)[:3])
+        matching = _task_candidates(eval_spec, project=project, chosen=True)
+        return chosen, not matching.filter(pk=chosen.pk).exists()
+    candidates = list(_task_candidates(eval_spec, project=project)[:3])
     if len(candidates) == 1:
         return candidates[0], False
     if not candidates:
-        raise ValidationError(
-            {
-                "task": f"No evaluation task in Concord matches the log's task "
-                f"'{eval_spec.task}'. A programme manager registers it first, or choose the task."
-            }
-        )
+        raise UnknownTask(task_name=eval_spec.task or "", project=project)
     raise ValidationError(
         {
             "task": f"Several evaluation tasks match the log's task '{eval_spec.task}' "
@@ -220,7 +243,7 @@ def run_ingest_log(
         if existing is not None:
             return _existing(existing, project)
 
-        task, task_contradicts = _mapped_task(spec, task)
+        task, task_contradicts = _mapped_task(spec, task, project)
         system, system_contradicts = _mapped_system(spec, project, system)
         if source == EvaluationRun.Source.JOB:
             # Concord ran the job's own task on its own system: nothing to contradict.
@@ -302,6 +325,7 @@ def run_ingest_log(
                 )
                 if job is not None:
                     _link_job(job, run)
+                webhook_events.run_imported(run=run, job_id=job.pk if job is not None else None)
         except IntegrityError:
             # Lost a race with another ingestion of the same log: return the winner's run.
             existing = EvaluationRun.objects.filter(inspect_eval_id=spec.eval_id).first()

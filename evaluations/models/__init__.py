@@ -1,3 +1,4 @@
+from evaluations.models.external import ExternalRun
 from evaluations.models.guidelines import Guideline, GuidelineApproval, GuidelineVersion
 from evaluations.models.jobs import Deviation, EvaluationJob, EvaluationTask
 from evaluations.models.projects import (
@@ -30,6 +31,7 @@ __all__ = [
     "EvaluationProject",
     "EvaluationRun",
     "EvaluationTask",
+    "ExternalRun",
     "Finding",
     "FindingEvidence",
     "Guideline",

@@ -10,8 +10,14 @@ from institutes.models import Institute
 
 
 class EvaluationTask(models.Model):
-    """An Inspect task Concord can run: shipped with Concord, from an installed package, or an
-    institute's own. `inspect_ref` is a registered task name or `module:function`."""
+    """An Inspect task: shipped with Concord, from an installed package, or an institute's own.
+    `inspect_ref` is a registered task name or `module:function`.
+
+    A task whose reference does not resolve on this server is *import-only* (`runnable` False,
+    `runnable_note` says why): institutes run it on their own machines and import its logs, whose
+    task name (`eval.task`, e.g. `arith` or `inspect_evals/gpqa_diamond`) is its `inspect_ref`.
+    A task with a `project` belongs to that project (its participants see it, imports into it
+    may match it); without one it is global."""
 
     slug = models.SlugField(max_length=80, unique=True)
     name = models.CharField(max_length=200)
@@ -23,6 +29,28 @@ class EvaluationTask(models.Model):
     default_params = models.JSONField(default=dict, blank=True)
     is_builtin = models.BooleanField(default=False, help_text="Shipped with Concord.")
     is_active = models.BooleanField(default=True)
+    runnable = models.BooleanField(
+        default=True, help_text="Concord's workers can run it (its reference resolves here)."
+    )
+    runnable_note = models.TextField(
+        blank=True, help_text="Why Concord cannot run it here (an import-only task)."
+    )
+    project = models.ForeignKey(
+        "evaluations.EvaluationProject",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="own_tasks",
+        help_text="Empty: a global task, visible to everyone. Set: visible only to the "
+        "project's participants (and programme managers).",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registered_tasks",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

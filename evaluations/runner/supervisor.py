@@ -30,6 +30,7 @@ from evaluations.ingestion import LogReadError, run_ingest_log
 from evaluations.models import EvaluationJob, EvaluationRun
 from evaluations.rules import access_window_error
 from institutes import audit
+from webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 Status = EvaluationJob.Status
@@ -93,12 +94,14 @@ def claim(job_id: int) -> EvaluationJob | None:
 
 
 def _update_owned(job: EvaluationJob, **fields) -> bool:
-    return (
-        EvaluationJob.objects.filter(
-            pk=job.pk, status=Status.RUNNING, attempts=job.attempts
-        ).update(**fields)
-        == 1
-    )
+    owned = EvaluationJob.objects.filter(pk=job.pk, status=Status.RUNNING, attempts=job.attempts)
+    if fields.get("status") not in EvaluationJob.FINAL:
+        return owned.update(**fields) == 1
+    with transaction.atomic():  # the final status and its webhook deliveries commit together
+        if owned.update(**fields) != 1:
+            return False
+        webhook_events.job_finished(job_id=job.pk)
+    return True
 
 
 def eval_spec(job: EvaluationJob, log_dir: Path) -> dict[str, Any]:
@@ -391,6 +394,7 @@ def _ingest_and_finish(
                 setattr(locked, name, value)
             locked.run = result.run
             locked.save(update_fields=["status", "error", "run", *common])
+            webhook_events.job_finished(job_id=locked.pk)
     except (LogReadError, ValidationError) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         _update_owned(

@@ -15,6 +15,10 @@ from django.utils import timezone
 
 from evaluations.models import AccessWindow, EvaluationJob, GuidelineVersion
 from evaluations.results import representative, scores
+from evaluations.selectors.external_runs import (
+    external_runs_in_flight,
+    external_runs_recently_finished,
+)
 from evaluations.selectors.jobs import jobs_for
 from evaluations.selectors.runs import runs_for
 from exchanges.models import Exchange
@@ -55,12 +59,17 @@ def jobs_recently_finished(user, *, now=None) -> list[EvaluationJob]:
 
 def jobs_panel(user) -> dict:
     """The polled panel: jobs in flight, and those recently finished, so a job seen running moves
-    to the finished list when it ends; polling stops once nothing is in flight."""
+    to the finished list when it ends; polling stops once nothing is in flight. External runs
+    (reported by institutes' own machines) are listed beside the jobs; a stale one (no word for
+    CONCORD_EXTERNAL_RUN_STALE_SECONDS) is shown but keeps no poll going."""
     flight = jobs_in_flight(user)
+    flight_external = external_runs_in_flight(user)
     return {
         "flight_jobs": flight,
         "finished_jobs": jobs_recently_finished(user),
-        "flight_polling": bool(flight),
+        "flight_external": flight_external,
+        "finished_external": external_runs_recently_finished(user),
+        "flight_polling": bool(flight) or any(not e.is_stale for e in flight_external),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from evaluations.models import EvaluationJob, EvaluationTask
@@ -11,12 +11,33 @@ from institutes.models import AuditEvent
 
 
 def tasks_for(user) -> QuerySet[EvaluationTask]:
-    """The task registry is shared by every signed-in user; retired tasks only for programme
-    managers."""
+    """The tasks a user sees: the global ones and the own tasks of the projects they see
+    (`access.visible_projects`); programme managers see every task, retired ones too."""
     if user is None or not user.is_authenticated:
         return EvaluationTask.objects.none()
-    qs = EvaluationTask.objects.select_related("domain")
-    return qs if access.is_programme_manager(user) else qs.filter(is_active=True)
+    qs = EvaluationTask.objects.select_related("domain", "project")
+    if access.is_programme_manager(user):
+        return qs
+    return qs.filter(
+        Q(project__isnull=True) | Q(project__in=access.visible_projects(user)), is_active=True
+    )
+
+
+def visible_tasks(user, queryset: QuerySet[EvaluationTask]) -> QuerySet[EvaluationTask]:
+    """`queryset` narrowed to the tasks `tasks_for(user)` holds (the scope of API fields that
+    name a task: another project's task reads as "does not exist")."""
+    return queryset.filter(pk__in=tasks_for(user).values("pk"))
+
+
+def tasks_for_project(project, *, runnable: bool | None = None) -> QuerySet[EvaluationTask]:
+    """The active tasks that work in `project` can use: the global ones and the project's own
+    (`runnable=True`: only those Concord can run here, for the job form)."""
+    qs = EvaluationTask.objects.select_related("domain", "project").filter(
+        Q(project__isnull=True) | Q(project=project), is_active=True
+    )
+    if runnable is not None:
+        qs = qs.filter(runnable=runnable)
+    return qs
 
 
 def jobs_for(user) -> QuerySet[EvaluationJob]:

@@ -26,6 +26,7 @@ from evaluations.models import (
 )
 from evaluations.services.projects import UNSET
 from institutes import access
+from webhooks import events as webhook_events
 
 Kind = FindingEvidence.Kind
 
@@ -131,6 +132,7 @@ def finding_create(
     finding.full_clean()
     finding.save()
     _write_evidence(finding, rows)
+    webhook_events.finding_changed(finding=finding, change="created")
     return finding
 
 
@@ -165,6 +167,7 @@ def finding_update(
         kept = [row for row in finding.evidence.all() if row.kind != Kind.RUN]
         rows = _merge_runs(kept, checked_runs)
     finding.workstream = new_ws
+    text_before = (finding.title, finding.body)
     if title is not None:
         finding.title = title.strip()
     if severity is not None:
@@ -175,6 +178,8 @@ def finding_update(
     finding.save()
     if rows is not None:
         _write_evidence(finding, rows)
+    if (finding.title, finding.body) != text_before:
+        webhook_events.finding_changed(finding=finding, change="text")
     return finding
 
 
@@ -195,4 +200,5 @@ def finding_transition(*, user, finding: Finding, status: str) -> Finding:
         )
     finding.status = status
     finding.save(update_fields=["status", "updated_at"])
+    webhook_events.finding_changed(finding=finding, change="status")
     return finding

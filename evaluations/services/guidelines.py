@@ -28,6 +28,7 @@ from evaluations.models import (
 )
 from institutes import access
 from institutes.models import Institute
+from webhooks import events as webhook_events
 
 # Codes the pages use for their own purposes (/guidelines/new/), so no guideline may take them.
 RESERVED_CODES = frozenset({"new"})
@@ -200,6 +201,7 @@ def guideline_version_approve(
         version.status = GuidelineVersion.Status.APPROVED
         version.approved_at = timezone.now()
         version.save(update_fields=["status", "approved_at"])
+        webhook_events.guideline_approved(version=version)
     return version
 
 

@@ -41,6 +41,7 @@ from evaluations.ingestion import IngestResult, run_ingest_log
 from evaluations.ingestion.formats import log_format
 from evaluations.models import AISystem, EvaluationProject, EvaluationRun, EvaluationTask
 from evaluations.results.transcripts import log_storage
+from evaluations.services.external_runs import external_run_link
 from institutes import access
 from institutes.models import Institute
 
@@ -148,6 +149,8 @@ def run_import(
                     if stored != name:
                         EvaluationRun.objects.filter(pk=result.run.pk).update(log_file=stored)
                         result.run.log_file = stored
+                    # An evaluation reported while it ran (concord-client) now has its run.
+                    external_run_link(run=result.run)
         except BaseException:
             if stored is not None:
                 storage.delete(stored)

@@ -39,6 +39,7 @@ from evaluations.rules import access_window_error
 from evaluations.services.job_params import clean_params
 from institutes import access
 from institutes.models import Institute
+from webhooks import events as webhook_events
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def job_queue(
 
     Refused (PermissionDenied) unless the requester may act for the institute in the project
     (evaluator role or above, see `access.can_act_for`); refused (ValidationError naming the field)
-    for an inactive project or task, a system outside the project or outside its access window,
+    for an inactive project or task, an import-only task, another project's task, a system outside the project or outside its access window,
     an unadopted guideline version, or bad params. Params are the task's defaults overridden by
     `params`. The message is sent when the transaction commits.
     """
@@ -101,6 +102,14 @@ def job_queue(
         errors["project"] = [f"The project is {project.status}: it runs no more jobs."]
     if not task.is_active:
         errors["task"] = [f"The task '{task.name}' is retired."]
+    elif task.project_id is not None and task.project_id != project.pk:
+        errors["task"] = [f"The task '{task.name}' is not a task of project '{project.slug}'."]
+    elif not task.runnable:
+        errors["task"] = [
+            f"'{task.name}' is an import-only task: Concord cannot run it here "
+            f"({task.runnable_note or 'its reference does not resolve on this server'}). "
+            "Import its logs instead."
+        ]
     window_error = access_window_error(project, system)
     if window_error:
         errors["system"] = [window_error]
@@ -143,7 +152,9 @@ def job_cancel(*, job: EvaluationJob, user) -> EvaluationJob:
         cancelled = EvaluationJob.objects.filter(pk=job.pk, status=Status.QUEUED).update(
             status=Status.CANCELLED, cancel_requested=True, finished_at=now
         )
-        if not cancelled:
+        if cancelled:
+            webhook_events.job_finished(job_id=job.pk)
+        else:
             flagged = EvaluationJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(
                 cancel_requested=True
             )
@@ -234,6 +245,8 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
                     "error",
                 ]
             )
+            if job.status in EvaluationJob.FINAL:
+                webhook_events.job_finished(job_id=job.pk)
             logger.warning("job %s: %s", job.pk, job.error)
     return counts
 

@@ -9,6 +9,12 @@ upload handlers), with the project and the user's role checked before the body i
 Without JavaScript the form posts and the page redirects to the new run (or shows the errors).
 With it (`static/js/run-import.js`), the form is sent by XHR with a progress bar, and this view
 answers in JSON: `{"url", "created", "message"}`, or the API's error shape with its status.
+
+When no task of the project matches the log's task, a user who may register one (a lead of the
+project, a programme manager) is offered a button that registers the log's task name as an
+import-only task of the project (`register_task`, its own POST: nothing is created without it);
+they then import the same file again. The error then carries `register_task` (the name) in JSON.
+Anyone else reads who may register it.
 """
 
 from __future__ import annotations
@@ -20,10 +26,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from config.views import error_messages, post_only
 from evaluations import uploads
 from evaluations.forms.fields import add_service_errors
 from evaluations.forms.imports import RunImportForm
-from evaluations.ingestion import LogReadError, LogRejected
+from evaluations.ingestion import LogReadError, LogRejected, UnknownTask
+from evaluations.services import tasks as task_services
 from evaluations.services.imports import import_message
 from evaluations.services.imports import run_import as import_service
 from evaluations.views._helpers import project_view
@@ -31,18 +39,26 @@ from evaluations.views._helpers import project_view
 TEMPLATE = "evaluations/imports/run_import.html"
 
 
-def _context(form, project) -> dict:
-    return {"form": form, "project": project, "max_upload_bytes": uploads.max_upload_bytes()}
+def _context(form, project, user, register_task: str = "") -> dict:
+    return {
+        "form": form,
+        "project": project,
+        "max_upload_bytes": uploads.max_upload_bytes(),
+        "register_task": register_task,
+        "may_register_task": task_services.may_register_for(user, project),
+    }
 
 
 def _wants_json(request) -> bool:
     return request.headers.get("X-Requested-With") == "XMLHttpRequest"
 
 
-def _error(status: int, code: str, message: str, fields=None) -> JsonResponse:
+def _error(status: int, code: str, message: str, fields=None, register_task="") -> JsonResponse:
     body = {"status": status, "code": code, "message": message}
     if fields:
         body["fields"] = fields
+    if register_task:
+        body["register_task"] = register_task
     return JsonResponse({"error": body}, status=status)
 
 
@@ -61,7 +77,7 @@ def run_import(request, slug: str):
 def _page(request, project, *, error: str, status: int):
     form = RunImportForm(user=request.user, project=project)
     form.errors["file"] = form.error_class([error])  # shown at the file field
-    return render(request, TEMPLATE, _context(form, project), status=status)
+    return render(request, TEMPLATE, _context(form, project, request.user), status=status)
 
 
 @project_view("act")
@@ -70,6 +86,7 @@ def _checked(request, project):
     form = RunImportForm(
         request.POST or None, request.FILES or None, user=request.user, project=project
     )
+    register_task = ""  # the log's task name, when the user may register it here
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["file"]
@@ -95,6 +112,10 @@ def _checked(request, project):
         except (LogReadError, LogRejected) as exc:
             text = " ".join(exc.messages) if isinstance(exc, LogRejected) else str(exc)
             form.add_error("file", text)
+        except UnknownTask as exc:
+            add_service_errors(form, exc)
+            if exc.task_name and task_services.may_register_for(request.user, project):
+                register_task = exc.task_name
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -114,5 +135,29 @@ def _checked(request, project):
         # The page puts each field's errors at that field (run-import.js); the message is the
         # same errors in plain words, for a client that shows only one line.
         message = " ".join(error for errors in fields.values() for error in errors)
-        return _error(400, "invalid", message, fields)
-    return render(request, TEMPLATE, _context(form, project))
+        return _error(400, "invalid", message, fields, register_task)
+    return render(request, TEMPLATE, _context(form, project, request.user, register_task))
+
+
+@project_view("manage")
+@post_only()
+def register_task(request, project):
+    """Register the log's task name as an import-only task of the project (the button the
+    import page offers when no task matches), then back to the import page to import the file
+    again."""
+    name = (request.POST.get("task_name") or "").strip()[:300]
+    url = reverse("runs:import", kwargs={"slug": project.slug})
+    try:
+        task = task_services.task_register(
+            user=request.user, name=name, inspect_ref=name, project=project
+        )
+    except ValidationError as exc:
+        error_messages(request, exc)
+        return redirect(url)
+    kind = "an import-only task" if not task.runnable else "a task"
+    messages.success(
+        request,
+        f"Registered '{task.inspect_ref}' as {kind} of this project. Choose the log file again "
+        "and import it.",
+    )
+    return redirect(url)

@@ -22,6 +22,8 @@ from evaluations.forms import fields as form_fields
 from evaluations.forms import projects as project_forms
 from evaluations.models import EvaluationProject, Finding
 from evaluations.selectors import projects as project_selectors
+from evaluations.selectors.external_runs import project_external_runs
+from evaluations.selectors.jobs import tasks_for_project
 from evaluations.services import guidelines as guideline_services
 from evaluations.services import projects as services
 from evaluations.views._helpers import back_to_project, project_form_page, project_view
@@ -106,6 +108,8 @@ def project_detail(request, slug):
         "can_act": access.can_act(user, project),
         "can_see_results": can_see_results,
         "findings": findings,
+        "external_runs": project_external_runs(user, project),
+        "own_tasks": list(tasks_for_project(project).filter(project=project).order_by("name")),
         "superseded_guidelines": rules.superseded_adoptions(project),
         "next_statuses": [
             EvaluationProject.Status(s)

@@ -1,5 +1,5 @@
-"""Pages of this app: the health check, sign-in (lockout, second factor) and a project's audit
-trail."""
+"""Pages of this app: the health check, sign-in (lockout, second factor), one's own API tokens
+and a project's audit trail."""
 
 from institutes.views.accounts import (
     locked_out,
@@ -11,8 +11,11 @@ from institutes.views.accounts import (
 )
 from institutes.views.audit import project_audit
 from institutes.views.health import healthz
+from institutes.views.tokens import api_token_revoke, api_tokens
 
 __all__ = [
+    "api_token_revoke",
+    "api_tokens",
     "healthz",
     "locked_out",
     "login",

@@ -13,6 +13,17 @@ document.addEventListener("DOMContentLoaded", () => {
   const errorBox = form.querySelector("[data-import-error]");
   const button = form.querySelector("button[type=submit]");
   const maxBytes = Number(input && input.getAttribute("data-max-bytes")) || 0;
+  // Shown to a lead when no task matches the log's task: registers it (its own POST).
+  const register = document.querySelector("form[data-register-task]");
+
+  const offerRegister = (name) => {
+    if (!register) {
+      return;
+    }
+    register.querySelector("[data-register-task-name]").value = name || "";
+    register.querySelector("[data-register-task-label]").textContent = name || "";
+    register.hidden = !name;
+  };
 
   const size = (bytes) => {
     const units = ["bytes", "KB", "MB", "GB"];
@@ -33,6 +44,7 @@ document.addEventListener("DOMContentLoaded", () => {
   // Errors sit at their field, as when the page is rendered by the server (form_fields.html).
   const clearErrors = () => {
     errorBox.hidden = true;
+    offerRegister("");
     form.querySelectorAll("[data-client-error]").forEach((p) => p.remove());
     form.querySelectorAll(".field.has-error").forEach((f) => f.classList.remove("has-error"));
   };
@@ -108,6 +120,7 @@ document.addEventListener("DOMContentLoaded", () => {
         showFileError(error.message || "The file is too large.");
         return;
       }
+      offerRegister(error.register_task);
       const general = [];
       Object.entries(error.fields || {}).forEach(([name, messages]) => {
         if (name === "non_field_errors" || !showFieldError(name, messages.join(" "))) {

@@ -1,5 +1,5 @@
 """/api/schema/ is generated once per process (it depends on the code and the settings only), and
-/api/docs/ leads back to Concord and says how to get a token."""
+/api/docs/ leads back to Concord and to the page where one gets a token."""
 
 from __future__ import annotations
 
@@ -77,18 +77,18 @@ def test_the_docs_lead_back_to_concord_and_say_how_to_get_a_token(client, alice)
     assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
     html = response.content.decode()
     assert re.search(r'<a class="api-docs-home" href="/">[^<]*Back to Concord</a>', html)
-    assert "create_token &lt;username&gt;" in html
+    assert 'Get a token: <a href="/accounts/tokens/">API tokens</a>' in html
     assert "Authorization: Bearer &lt;token&gt;" in html
-    assert "ask a programme manager" in html
     assert "<style" not in html
     assert "style=" not in html
     assert '<div id="swagger-ui"></div>' in html
 
 
 @pytest.mark.django_db
-def test_staff_are_pointed_at_the_admin_token_form(client, pm):
+def test_staff_too_are_pointed_at_their_tokens_page(client, pm):
     pm.is_staff = True
     pm.save(update_fields=["is_staff"])
     client.force_login(pm)
     html = client.get("/api/docs/").content.decode()
-    assert 'href="/admin/institutes/apitoken/add/"' in html
+    assert 'href="/accounts/tokens/"' in html
+    assert "ask a programme manager" not in html

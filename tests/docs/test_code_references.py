@@ -11,11 +11,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-APPS = ("config", "institutes", "evaluations", "exchanges")
+APPS = ("config", "institutes", "evaluations", "exchanges", "webhooks")
 
 # A file of the repository: `evaluations/services/jobs.py`, `platform/nginx.conf`, ...
 FILE = re.compile(
-    r"(?<![\w/.-])((?:config|institutes|evaluations|exchanges|clients|benchmarks|platform|tests)"
+    r"(?<![\w/.-])((?:config|institutes|evaluations|exchanges|webhooks|clients|benchmarks|platform|tests)"
     r"/[\w./-]*?\.(?:py|md|conf|toml|ya?ml|sh|txt))(?!\.?\w)"
 )
 # A module or a name in one, in backquotes: `evaluations.services.jobs.job_queue`.

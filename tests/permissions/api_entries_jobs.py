@@ -56,6 +56,8 @@ def act(ok: int = 200) -> dict:
 api_register(
     "task-list",
     get=api_everyone(200),
+    # Without a project, a global task: programme managers only (a lead registers a task of
+    # their project: tests/evaluations/api/test_tasks.py).
     post=api_answers(outsider=403, viewer=403, evaluator=403, lead=403, pm=201),
     data=lambda w: {
         "name": "Matrix task",

@@ -11,7 +11,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from institutes.models import Membership, Role
-from institutes.services import token_create, token_revoke
+from institutes.services import token_revoke
+from tests.api_clients import issue_token
 from tests.factories import UserFactory
 from tests.permissions.registry import (
     API_PENDING_OTHER_MODULES,
@@ -70,7 +71,8 @@ def clients(world):
 
 
 def _bearer(user, scope: str, *, revoke: bool = False) -> APIClient:
-    token, raw = token_create(user=user, name=f"matrix {scope}", scope=scope, expires_in_days=1)
+    # The viewer's write token: one issued before token_create gave viewers read tokens only.
+    token, raw = issue_token(user, scope=scope, name=f"matrix {scope}")
     if revoke:
         token_revoke(token=token, by=user)
     client = APIClient()

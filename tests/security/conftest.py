@@ -18,7 +18,15 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
-from evaluations.models import Domain, EvaluationJob, Finding, Guideline, Participation, Workstream
+from evaluations.models import (
+    Domain,
+    EvaluationJob,
+    ExternalRun,
+    Finding,
+    Guideline,
+    Participation,
+    Workstream,
+)
 from institutes.models import Membership, Role
 from tests.evaluations.factories import (
     AISystemFactory,
@@ -155,6 +163,14 @@ def two_worlds(security_world):
     finding = Finding.objects.create(
         project=project, title=f"{FOREIGN} finding", body=f"{FOREIGN} body"
     )
+    external_run = ExternalRun.objects.create(
+        project=project,
+        institute=w.institute_c,
+        eval_id="foreign-external-eval",
+        task_name=f"{FOREIGN}-external-task",
+        model="mockllm/model",
+        host=f"{FOREIGN}-host",
+    )
     Workstream.objects.create(
         project=project,
         domain=Domain.objects.get(slug="cyber"),
@@ -184,6 +200,7 @@ def two_worlds(security_world):
                 "finding": finding,
                 "guideline": guideline,
                 "exchange": exchange,
+                "external_run": external_run,
             },
         }
     )

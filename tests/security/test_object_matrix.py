@@ -38,6 +38,7 @@ from evaluations.models import (
     EvaluationJob,
     EvaluationProject,
     EvaluationRun,
+    ExternalRun,
     Finding,
     Guideline,
     SampleResult,
@@ -49,6 +50,7 @@ from tests.evaluations.factories import add_samples
 from tests.figures import figure
 from tests.permissions.registry import API_REGISTRY, LOGIN, REGISTRY, load_entries
 from tests.security.conftest import FOREIGN
+from webhooks.models import Webhook
 
 load_entries()
 EMBARGOED = "EMBARGOED"
@@ -68,6 +70,8 @@ LIST_MODELS = {
     "task-list": None,  # the shared registry
     "guideline-versions": None,  # of a guideline the user sees
     "run-import-list": None,  # POST only
+    "external-run-list": ExternalRun,
+    "webhook-list": Webhook,  # an institute's, for its leads
 }
 
 
@@ -82,6 +86,8 @@ def foreign_ids(w) -> dict[type, set[int]]:
         Finding: {f["finding"].pk},
         Guideline: {f["guideline"].pk},
         Exchange: {f["exchange"].pk},
+        ExternalRun: {f["external_run"].pk},
+        Webhook: set(Webhook.objects.filter(institute=w.institute_c).values_list("pk", flat=True)),
     }
 
 
@@ -101,6 +107,8 @@ def a_side_ids(w) -> dict[type, set[int]]:
         Finding: set(Finding.objects.values_list("pk", flat=True)) - foreign[Finding],
         Guideline: set(Guideline.objects.values_list("pk", flat=True)) - foreign[Guideline],
         Exchange: set(Exchange.objects.values_list("pk", flat=True)) - foreign[Exchange],
+        ExternalRun: set(ExternalRun.objects.values_list("pk", flat=True)) - foreign[ExternalRun],
+        Webhook: set(Webhook.objects.values_list("pk", flat=True)) - foreign[Webhook],
     }
 
 
@@ -154,6 +162,8 @@ def foreign_object_requests(w) -> list[str]:
         f"/api/v1/guidelines/{f['guideline'].code}/",
         f"/api/v1/guidelines/{f['guideline'].code}/versions/",
         f"/api/v1/exchanges/{f['exchange'].pk}/",
+        f"/api/v1/external-runs/{f['external_run'].pk}/",
+        reverse("external_runs:detail", kwargs={"external_run_id": f["external_run"].pk}),
         reverse("projects:detail", kwargs={"slug": slug}),
         reverse("projects:results", kwargs={"slug": slug}),
         reverse("projects:runs", kwargs={"slug": slug}),

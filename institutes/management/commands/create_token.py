@@ -7,6 +7,7 @@ and when it expires go to standard error. Only its hash is stored: it cannot be 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from institutes.access import can_hold_write_token
 from institutes.models import ApiToken, User
 from institutes.services import token_create
 
@@ -26,8 +27,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scope",
             choices=ApiToken.Scope.values,
-            default=ApiToken.Scope.WRITE,
-            help="read: GET only; write: every method the user's roles allow.",
+            default=None,
+            help=(
+                "read: GET only; write: every method the user's roles allow (the default, "
+                "except for viewers, who hold read tokens only)."
+            ),
         )
 
     def handle(self, *args, username, name, days, scope, **options):
@@ -35,6 +39,8 @@ class Command(BaseCommand):
             user = User.objects.get(username=username)
         except User.DoesNotExist as exc:
             raise CommandError(f"No user named '{username}'.") from exc
+        if scope is None:
+            scope = ApiToken.Scope.WRITE if can_hold_write_token(user) else ApiToken.Scope.READ
         try:
             token, raw = token_create(user=user, name=name, scope=scope, expires_in_days=days)
         except ValidationError as exc:

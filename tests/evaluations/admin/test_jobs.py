@@ -31,20 +31,27 @@ def job(project, qa_task, target_system, institute_a, bob):
     )
 
 
-def test_a_programme_manager_registers_a_task_only_with_a_reference_that_resolves(client, pm):
+def test_a_programme_manager_registers_a_task_unless_its_reference_is_malformed(client, pm):
     client.force_login(pm)
     data = {
         "name": "Broken",
         "slug": "broken",
         "description": "",
-        "inspect_ref": "evaluations.suites.knowledge_qa:missing",
+        "inspect_ref": "not a reference!",
         "default_params": "{}",
         "is_active": "on",
     }
     response = client.post(url("evaluationtask", "add"), data)
     assert response.status_code == 200
-    assert "has no function &#x27;missing&#x27;" in response.content.decode()
+    assert "is not a task reference" in response.content.decode()
     assert not EvaluationTask.objects.filter(slug="broken").exists()
+
+    data.update(inspect_ref="evaluations.suites.knowledge_qa:missing")
+    response = client.post(url("evaluationtask", "add"), data)
+    assert response.status_code == 302
+    broken = EvaluationTask.objects.get(slug="broken")
+    assert not broken.runnable
+    assert "has no function 'missing'" in broken.runnable_note
 
     data.update(
         name="Slow",

@@ -182,22 +182,29 @@ def test_the_task_list_shows_the_shipped_suites(api, vera):
 
 
 def test_a_programme_manager_registers_a_task_whose_reference_resolves(api, pm):
+    """A reference that does not resolve here makes an import-only task, saying why; a
+    malformed one is refused."""
     client = api(pm)
-    bad = client.post(
+    bad = client.post("/api/v1/tasks/", {"name": "Bad", "inspect_ref": "a:b:c"}, format="json")
+    assert bad.status_code == 400
+    assert "is not a task reference" in bad.json()["error"]["fields"]["inspect_ref"][0]
+    nope = client.post(
         "/api/v1/tasks/",
         {"name": "Nope", "inspect_ref": "evaluations.suites.knowledge_qa:nope"},
         format="json",
     )
-    assert bad.status_code == 400
-    assert "has no function 'nope'" in bad.json()["error"]["fields"]["inspect_ref"][0]
+    assert nope.status_code == 201
+    assert nope.json()["runnable"] is False
+    assert "has no function 'nope'" in nope.json()["runnable_note"]
     missing = client.post(
         "/api/v1/tasks/", {"name": "Gone", "inspect_ref": "no_such_package.tasks:x"}, format="json"
     )
-    assert "cannot be imported" in missing.json()["error"]["fields"]["inspect_ref"][0]
+    assert "cannot be imported" in missing.json()["runnable_note"]
     unregistered = client.post(
         "/api/v1/tasks/", {"name": "Hub", "inspect_ref": "inspect_evals/gpqa"}, format="json"
     )
-    assert "No Inspect task is registered" in unregistered.json()["error"]["message"]
+    assert unregistered.status_code == 201
+    assert "No Inspect task is registered" in unregistered.json()["runnable_note"]
     good = client.post(
         "/api/v1/tasks/",
         {
@@ -208,6 +215,8 @@ def test_a_programme_manager_registers_a_task_whose_reference_resolves(api, pm):
         format="json",
     )
     assert good.status_code == 201, good.json()
+    assert good.json()["runnable"] is True
+    assert good.json()["project"] is None
     assert EvaluationTask.objects.get(slug="slow-test-task").default_params == {"limit": 2}
 
 

@@ -50,6 +50,18 @@ def with_status(source: Path, target: Path, status: str) -> Path:
     return target
 
 
+def renamed(source: Path, target: Path, task: str) -> Path:
+    """A copy of a log whose task Inspect named `task` (and another eval id): a task Concord
+    cannot run, such as `arith` or `inspect_evals/gpqa_diamond`."""
+    log = read_eval_log(str(source))
+    log.eval.task = task
+    log.eval.task_registry_name = task
+    suffix = "".join(c if c.isalnum() else "-" for c in task)
+    log.eval.eval_id = f"{log.eval.eval_id[:16]}-{suffix}"
+    write_eval_log(log, str(target))
+    return target
+
+
 # --- archives ---------------------------------------------------------------------------------
 
 

@@ -1,0 +1,33 @@
+"""Page forms: they only shape input; webhooks.services decides what is allowed and valid."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django import forms
+
+from institutes.models import Institute
+from webhooks import selectors
+from webhooks.models import EVENTS
+
+
+class WebhookForm(forms.Form):
+    institute: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=Institute.objects.none(), help_text="Whose events it receives."
+    )
+    url = forms.CharField(
+        max_length=2000,
+        label="URL",
+        help_text="https:// on a public address: Concord POSTs each event there, signed.",
+    )
+    events = forms.MultipleChoiceField(
+        choices=EVENTS, widget=forms.CheckboxSelectMultiple, help_text="What it is told of."
+    )
+    description = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["institute"])
+        field.queryset = selectors.webhook_institutes(user)
+        if field.queryset.count() == 1:
+            field.initial = field.queryset.first()
