@@ -3,9 +3,10 @@
 Every fenced `sh` block of the document that starts with `curl` is an example: the command, then
 its answer as comments, `# 201 Created` and the JSON body shortened with `...`. Each block runs in
 bash in document order, with the shell variables the document names (`CONCORD`, `TOKEN`,
-`PROJECT`, `SYSTEM`, `LOG`, and `JOB`, `RUN`, `EXCHANGE` taken from the answers of the examples
-that create them). The test checks the status, and that every field the document shows is in the
-answer, at the same place (values vary, except statuses and error codes).
+`PROJECT`, `SYSTEM`, `LOG`, `HOOK` (a webhook receiver's URL), and `JOB`, `RUN`, `EXCHANGE`,
+`EXTERNAL`, `WEBHOOK` taken from the answers of the examples that create them). The test checks
+the status, and that every field the document shows is in the answer, at the same place (values
+vary, except statuses and error codes).
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 CURL = shutil.which("curl")
 
 # An example that creates an object names it for the examples after it.
-CREATES = {"jobs": "JOB", "runs/import": "RUN", "exchanges": "EXCHANGE"}
+CREATES = {
+    "jobs": "JOB",
+    "runs/import": "RUN",
+    "exchanges": "EXCHANGE",
+    "external-runs": "EXTERNAL",
+    "webhooks": "WEBHOOK",
+}
 # Fields whose documented value is checked too (the others vary from one server to the next).
 EXACT = {"status", "code", "source", "is_final", "cancel_requested"}
 
@@ -226,6 +233,8 @@ def test_every_curl_example_of_the_api_doc_does_what_it_shows(
         "PROJECT": project.slug,
         "SYSTEM": str(system.pk),
         "LOG": str(inspect_log),
+        # Deliveries wait for a worker (none runs here): the receiver is only registered.
+        "HOOK": "http://127.0.0.1:9/concord",
     }
 
     found = examples(API_DOC.read_text())
