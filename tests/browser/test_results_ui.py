@@ -24,6 +24,7 @@ from evaluations.models import (
     EvaluationJob,
     EvaluationRun,
     EvaluationTask,
+    ExternalRun,
     Participation,
     RunScore,
     Workstream,
@@ -195,6 +196,20 @@ def build_demo(tmp_path) -> Demo:
         requested_by=alice,
         status=EvaluationJob.Status.QUEUED,
     )
+    # The US institute runs a suite Concord cannot run, on its own cluster; concord-client reports it.
+    ExternalRun.objects.create(
+        project=project,
+        institute=us,
+        reported_by=dan,
+        eval_id="demo-external-gpqa",
+        task_name="inspect_evals/gpqa_diamond",
+        model=target.inspect_model,
+        samples_done=120,
+        samples_total=198,
+        host="caisi-gpu-07",
+        started_at=now - timedelta(minutes=9),
+        heartbeat_at=now,
+    )
     guideline = guidelines.guideline_create(
         user=dan,
         code="agentic-safety",
@@ -244,6 +259,9 @@ def test_the_dashboard_shows_jobs_in_flight_recent_runs_and_what_waits(page, dem
     row = flight.locator(f'tr[data-job="{demo.running_job.pk}"]')
     assert row.locator("progress").get_attribute("value") == "47"
     assert "14 / 30 samples" in row.inner_text()
+    external = flight.locator("tr[data-external-run]")
+    assert "inspect_evals/gpqa_diamond" in external.inner_text()
+    assert "120 / 198 samples" in external.inner_text()
     assert "Pre-deployment evaluation of Frontier-2" in page.locator("#h-projects + *").inner_text()
     assert "Frontier-2" in page.locator("section[aria-labelledby=h-windows-closing]").inner_text()
     assert "agentic-safety v1" in page.locator("section[aria-labelledby=h-approvals]").inner_text()
