@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.forms import add_service_errors
 from institutes import access, selectors, two_factor
 from institutes.models import ApiToken, AuditEvent, Institute, Membership, User
 from institutes.services import token_check, token_create, token_revoke
@@ -154,8 +155,7 @@ class ApiTokenCreationForm(forms.ModelForm):
                 expires_in_days=cleaned["expires_in_days"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
+            add_service_errors(self, exc)
         return cleaned
 
 

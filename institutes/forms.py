@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from config.forms import add_service_errors
 from institutes import access
 from institutes.models import ApiToken, User
 from institutes.services import token_check
@@ -65,6 +66,5 @@ class ApiTokenForm(forms.Form):
                 expires_in_days=cleaned["expires_in_days"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
+            add_service_errors(self, exc)
         return cleaned

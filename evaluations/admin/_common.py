@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from evaluations.forms.fields import add_service_errors
+from config.forms import add_service_errors
 from institutes import access
 
 

@@ -11,13 +11,13 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from config.admin import bulk_action
+from config.forms import add_service_errors
 from evaluations.admin._common import (
     KeepsEvidenceAdmin,
     PlatformAdmin,
     ProjectScopedAdmin,
     ReadOnlyInline,
 )
-from evaluations.forms.fields import add_service_errors
 from evaluations.models import EvaluationJob, EvaluationRun, EvaluationTask, RunScore
 from evaluations.runner.refs import inspect_ref_status
 from evaluations.services import jobs as job_services

@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from config.admin import bulk_action
+from config.forms import add_service_errors
 from evaluations import rules
 from evaluations.admin._common import (
     KeepsEvidenceAdmin,
@@ -19,7 +20,6 @@ from evaluations.admin._common import (
     ServiceAdminMixin,
     ServiceForm,
 )
-from evaluations.forms.fields import add_service_errors
 from evaluations.models import (
     AccessWindow,
     AISystem,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import cast
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -16,18 +15,6 @@ def model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
 
 def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
-
-
-def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: to the named field when the form has it,
-    to the form as a whole otherwise."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 class TaskChoiceField(forms.ModelChoiceField):

@@ -7,9 +7,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from config.forms import add_service_errors
 from config.views import button_action, post_only
 from evaluations.forms import projects as project_forms
-from evaluations.forms.fields import add_service_errors
 from evaluations.models import Finding
 from evaluations.selectors import projects as project_selectors
 from evaluations.services import findings as services

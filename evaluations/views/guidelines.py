@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from config.forms import add_service_errors
 from config.views import button_action, error_messages, post_only, render_page
 from evaluations import rules
 from evaluations.forms import fields as form_fields
@@ -88,7 +89,7 @@ def guideline_create(request):
                 domain=data["domain"],
             )
         except ValidationError as exc:
-            form_fields.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, f"The guideline {guideline.code} is started: write version 1."
@@ -174,7 +175,7 @@ def guideline_version_create(request, guideline):
                 change_summary=data["change_summary"],
             )
         except ValidationError as exc:
-            form_fields.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Version {version.number} is saved as a draft.")
             return _back(guideline, version.number)
@@ -203,7 +204,7 @@ def guideline_version_edit(request, guideline, number):
                 change_summary=data["change_summary"],
             )
         except ValidationError as exc:
-            form_fields.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Version {version.number} is saved.")
             return _back(guideline, version.number)

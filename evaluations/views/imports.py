@@ -26,9 +26,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from config.forms import add_service_errors
 from config.views import error_messages, post_only
 from evaluations import uploads
-from evaluations.forms.fields import add_service_errors
 from evaluations.forms.imports import RunImportForm
 from evaluations.ingestion import LogReadError, LogRejected, UnknownTask
 from evaluations.services import tasks as task_services

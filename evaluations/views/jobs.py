@@ -15,9 +15,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
+from config.forms import add_service_errors
 from config.views import button_action, is_htmx, post_only, render_page
 from evaluations.forms import jobs as job_forms
-from evaluations.forms.fields import add_service_errors
 from evaluations.selectors.jobs import job_cancellation, job_for
 from evaluations.services import jobs as job_services
 from evaluations.views._helpers import project_view

@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 
+from config.forms import add_service_errors
 from config.views import button_action, post_only
 from evaluations.forms import projects as project_forms
-from evaluations.forms.fields import add_service_errors
 from evaluations.selectors import projects as project_selectors
 from evaluations.services import projects as services
 from evaluations.views._helpers import back_to_project, project_form_page, project_view

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
+from config.forms import add_service_errors
 from config.views import button_action, post_only, render_page
 from evaluations import rules
 from evaluations.forms import fields as form_fields
@@ -71,7 +72,7 @@ def project_create(request):
                 embargo_until=data["embargo_until"],
             )
         except ValidationError as exc:
-            form_fields.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"The project “{project.title}” is open.")
             return redirect("projects:detail", slug=project.slug)
@@ -139,7 +140,7 @@ def project_edit(request, project):
                 embargo_until=data["embargo_until"],
             )
         except ValidationError as exc:
-            form_fields.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The project is saved.")
             return back_to_project(project)
@@ -181,7 +182,7 @@ def guideline_adopt(request, project):
                 user=request.user, project=project, version=version
             )
         except ValidationError as exc:
-            form_fields.add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"The project follows {version}.")
             return back_to_project(project, "guidelines")

@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from config.forms import add_service_errors
 from config.views import post_only
 from evaluations import rules
 from evaluations.forms import results as result_forms
-from evaluations.forms.fields import add_service_errors
 from evaluations.results import transcripts
 from evaluations.selectors import runs as run_selectors
 from evaluations.services import reviews as review_services

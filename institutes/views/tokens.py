@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from config.forms import add_service_errors
 from config.views import post_only
 from institutes import selectors, services
 from institutes.forms import ApiTokenForm
@@ -37,8 +38,7 @@ def api_tokens(request):
                 by=request.user,
             )
         except ValidationError as exc:  # the form checked the same rules: only a race lands here
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             issued = {"token": token, "raw": raw, **_examples(request)}
             form = ApiTokenForm(user=request.user)
