@@ -246,6 +246,9 @@ def seed_guidelines(people, project: EvaluationProject) -> None:
 def seed_evaluations(people, *, with_runs: bool = True) -> None:
     project = seed_project(people)
     seed_guidelines(people, project)
+    from evaluations.seed_partner import seed_partner_tools
+
+    seed_partner_tools(people, project)
     if with_runs:
         from evaluations.seed_runs import seed_demo_runs
 

@@ -11,10 +11,9 @@ from webhooks import selectors
 from webhooks.models import EVENTS
 
 
-class WebhookForm(forms.Form):
-    institute: forms.ModelChoiceField = forms.ModelChoiceField(
-        queryset=Institute.objects.none(), help_text="Whose events it receives."
-    )
+class WebhookEditForm(forms.Form):
+    """What a webhook's page changes: its URL, events and description (its institute stays)."""
+
     url = forms.CharField(
         max_length=2000,
         label="URL",
@@ -24,6 +23,15 @@ class WebhookForm(forms.Form):
         choices=EVENTS, widget=forms.CheckboxSelectMultiple, help_text="What it is told of."
     )
     description = forms.CharField(max_length=200, required=False)
+
+
+class WebhookForm(WebhookEditForm):
+    """Registering a webhook: the institute whose events it receives, then what it can edit."""
+
+    institute: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=Institute.objects.none(), help_text="Whose events it receives."
+    )
+    field_order = ["institute", "url", "events", "description"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,10 +13,11 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.forms import add_service_errors
 from config.views import button_action, post_only
 from institutes import access
 from webhooks import selectors
-from webhooks.forms import WebhookForm
+from webhooks.forms import WebhookEditForm, WebhookForm
 from webhooks.services import webhooks as services
 
 PAGE_SIZE = 25
@@ -62,7 +63,7 @@ def webhook_create(request):
         try:
             result = services.webhook_create(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "The webhook is registered.")
             # Rendered, not redirected: the secret is on this answer only.
@@ -74,6 +75,27 @@ def webhook_create(request):
 @require_GET
 def webhook_detail(request, pk: int):
     return _detail(request, selectors.webhook_get(request.user, pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def webhook_edit(request, pk: int):
+    """Change the URL, events or description: what the API's PATCH changes, through the same
+    service (the same URL check), for the same people (others get 404)."""
+    webhook = selectors.webhook_get(request.user, pk)
+    form = WebhookEditForm(
+        request.POST or None,
+        initial={"url": webhook.url, "events": webhook.events, "description": webhook.description},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.webhook_update(user=request.user, webhook=webhook, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "The webhook is saved.")
+            return redirect("webhooks:detail", pk=webhook.pk)
+    return render(request, "webhooks/edit.html", {"form": form, "webhook": webhook})
 
 
 @login_required

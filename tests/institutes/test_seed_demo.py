@@ -40,6 +40,43 @@ def test_seed_demo_twice_gives_the_same_data(db, settings):
     assert SampleResult.objects.count() > 100
 
 
+def test_seed_demo_shows_the_partner_tools(db, settings, monkeypatch):
+    """An import-only task of the demo project and an external run of the US institute, in
+    flight: made once (a second seed changes no row), without a word to the network."""
+    import socket
+
+    from evaluations.models import EvaluationProject, EvaluationTask, ExternalRun
+    from evaluations.seed import PROJECT_SLUG
+    from evaluations.seed_partner import EXTERNAL_EVAL_ID, IMPORT_ONLY_REF
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("seed_demo must not call the network")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    settings.LOCAL = True
+    call_command("seed_demo", "--without-runs")
+    first = snapshot()
+    call_command("seed_demo", "--without-runs")
+    assert snapshot() == first
+
+    project = EvaluationProject.objects.get(slug=PROJECT_SLUG)
+    task = EvaluationTask.objects.get(inspect_ref=IMPORT_ONLY_REF)
+    assert task.project == project
+    assert task.registered_by.username == "alice"
+    assert not task.runnable  # inspect_evals is not installed beside Concord
+    assert "inspect_evals" in task.runnable_note
+    external = ExternalRun.objects.get()
+    assert external.eval_id == EXTERNAL_EVAL_ID
+    assert (external.project, external.institute.code) == (project, "us-caisi")
+    assert external.reported_by.username == "dan"
+    assert external.task_name == IMPORT_ONLY_REF
+    assert external.status == ExternalRun.Status.RUNNING
+    assert 0 < external.samples_done < external.samples_total
+    assert external.started_at < external.heartbeat_at <= timezone.now()
+    assert external.run is None
+
+
 def test_seed_demo_users_can_log_in(client, db, settings):
     settings.LOCAL = True
     from institutes.seed import DEMO_PASSWORD
@@ -88,6 +125,17 @@ def test_every_seeded_history_reads_in_order(db, settings):
             run.started_at,
             run.completed_at,
             job and job.finished_at,
+        )
+    from evaluations.models import ExternalRun
+
+    externals = list(ExternalRun.objects.all())
+    assert externals
+    for external in externals:  # started, last word, finished
+        in_order(
+            f"external run {external.pk}",
+            external.started_at,
+            external.heartbeat_at,
+            external.finished_at,
         )
     exchanges = list(Exchange.objects.prefetch_related("approvals", "checklist"))
     assert {e.status for e in exchanges} >= {"active", "completed", "declined", "cancelled"}

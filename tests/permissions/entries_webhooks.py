@@ -3,7 +3,7 @@
 is for leads (charlie leads C, so it opens for him, and naming A is a form error: 200) and
 programme managers. A webhook exists only for the leads of its institute and programme managers:
 everyone else gets 404, whatever the method. Registering and rotating answer 200 with the page
-that shows the secret once; the other buttons redirect."""
+that shows the secret once; saving the edit form and the other buttons redirect."""
 
 from __future__ import annotations
 
@@ -56,6 +56,13 @@ register(
     data=lambda w: {"institute": w.institute_a.pk, "url": URL, "events": ["run.imported"]},
 )
 register("webhooks:detail", kwargs=webhook, get=only_managers(200))
+register(
+    "webhooks:edit",
+    kwargs=webhook,
+    get=only_managers(200),
+    post=only_managers(302),
+    data=lambda w: {"url": URL, "events": ["job.finished", "run.imported"], "description": "x"},
+)
 register("webhooks:test", kwargs=webhook, get=only_managers(405), post=only_managers(302))
 register("webhooks:toggle", kwargs=webhook, get=only_managers(405), post=only_managers(302))
 register("webhooks:rotate", kwargs=webhook, get=only_managers(405), post=only_managers(200))

@@ -108,3 +108,93 @@ def test_list_query_count(
         answer = client.get(reverse("webhooks:list"))
     assert answer.status_code == 200
     assert answer.content.decode().count("inst-") >= 10
+
+
+def test_a_lead_edits_the_url_events_and_description_on_the_page(client, alice, institute_a):
+    webhook, secret = register(alice, institute_a, URL, events=["job.finished"])
+    client.force_login(alice)
+    detail = client.get(reverse("webhooks:detail", args=[webhook.pk])).content.decode()
+    assert f'href="{reverse("webhooks:edit", args=[webhook.pk])}"' in detail
+    form = client.get(reverse("webhooks:edit", args=[webhook.pk]))
+    assert form.status_code == 200
+    html = form.content.decode()
+    assert f'value="{URL}"' in html
+    assert html.count(" checked") == 1  # job.finished, its one event
+    assert 'value="job.finished"' in html
+    answer = client.post(
+        reverse("webhooks:edit", args=[webhook.pk]),
+        {
+            "url": "http://127.0.0.1:9/other",
+            "events": ["run.imported", "finding.changed"],
+            "description": "  Our tracker  ",
+        },
+    )
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse("webhooks:detail", args=[webhook.pk])
+    webhook.refresh_from_db()
+    assert webhook.url == "http://127.0.0.1:9/other"
+    assert webhook.events == ["run.imported", "finding.changed"]
+    assert webhook.description == "Our tracker"
+    assert signing.decrypt_secret(webhook.secret_encrypted) == secret  # the secret stays
+    assert webhook.active
+
+
+def test_editing_keeps_a_disabled_webhook_disabled(client, alice, institute_a):
+    webhook, _ = register(alice, institute_a, URL)
+    client.force_login(alice)
+    client.post(reverse("webhooks:toggle", args=[webhook.pk]))
+    client.post(
+        reverse("webhooks:edit", args=[webhook.pk]),
+        {"url": URL, "events": ["job.finished"], "description": ""},
+    )
+    webhook.refresh_from_db()
+    assert not webhook.active
+    assert webhook.events == ["job.finished"]
+
+
+def test_editing_to_a_private_url_is_a_form_error(client, alice, institute_a, settings):
+    webhook, _ = register(alice, institute_a, "http://127.0.0.1:9/hook")
+    settings.CONCORD_WEBHOOK_ALLOW_PRIVATE = False
+    client.force_login(alice)
+    answer = client.post(
+        reverse("webhooks:edit", args=[webhook.pk]),
+        {"url": "http://169.254.169.254/latest", "events": ["job.finished"]},
+    )
+    assert answer.status_code == 200
+    html = answer.content.decode()
+    assert "link-local addresses are refused" in html
+    assert 'class="field-error"' in html
+    webhook.refresh_from_db()
+    assert webhook.url == "http://127.0.0.1:9/hook"
+
+
+def test_editing_without_events_is_a_form_error(client, alice, institute_a):
+    webhook, _ = register(alice, institute_a, URL, events=["job.finished"])
+    client.force_login(alice)
+    answer = client.post(
+        reverse("webhooks:edit", args=[webhook.pk]), {"url": "http://127.0.0.1:9/x"}
+    )
+    assert answer.status_code == 200
+    assert 'class="field-error"' in answer.content.decode()
+    webhook.refresh_from_db()
+    assert webhook.url == URL
+
+
+def test_only_the_institutes_leads_and_programme_managers_edit_a_webhook(
+    client, alice, bob, vera, charlie, pm, institute_a
+):
+    webhook, _ = register(alice, institute_a, URL)
+    edit = reverse("webhooks:edit", args=[webhook.pk])
+    data = {"url": "http://127.0.0.1:9/elsewhere", "events": ["ping"]}
+    for someone in (bob, vera, charlie):
+        client.force_login(someone)
+        assert client.get(edit).status_code == 404
+        assert client.post(edit, data).status_code == 404
+    webhook.refresh_from_db()
+    assert webhook.url == URL
+    client.force_login(pm)
+    assert client.post(edit, {**data, "events": ["run.imported"]}).status_code == 302
+    webhook.refresh_from_db()
+    assert webhook.url == "http://127.0.0.1:9/elsewhere"
+    client.logout()
+    assert client.get(edit).status_code == 302  # to the sign-in page
