@@ -6,7 +6,11 @@
     each job without running it: this measures the way to the worker, not the evaluation.
     Beside it, in the same run and on the same broker and worker, 200 round trips of a no-op
     Celery task (send -> result back), and their one-way part (send -> task starts).
-(b) Scale-out: 40 short jobs (`mockllm/model` on the shipped knowledge QA suite, 5 samples each:
+(b) Pool dispatch: the same 200 jobs for a project whose institute runs its jobs on a worker
+    pool, until a pool worker's claim (`benchmarks.pool_claimer`: one process long-polling
+    `POST /api/v1/worker/claim/` with the pool's credential over HTTP, as `concord worker` does),
+    side by side with (a) on the same gunicorn: the ratio to the Celery dispatch.
+(c) Scale-out: 40 short jobs (`mockllm/model` on the shipped knowledge QA suite, 5 samples each:
     fork, Inspect eval, ingestion) queued at once, run by the product's worker
     (`celery -A config worker -Q evals`) with `--concurrency 1`, then 2; jobs/s and the ratio.
 
@@ -28,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks import common
 
 PROJECT = "bench-dispatch"
+POOL_PROJECT = "bench-dispatch-pool"
 SCALE_TASK = "concord-knowledge-qa"
 SCALE_PARAMS = {"limit": 5}
 WARM = 15  # first jobs and no-ops, not counted
@@ -167,6 +172,60 @@ def dispatch(base: str, token: str, w, jobs: int) -> dict:
     }
 
 
+def pool_dispatch(base: str, token: str, w, jobs: int) -> dict:
+    """POST -> claim for jobs that go to an institute's worker pool (no Celery on the way)."""
+    import psycopg
+    from django.utils import timezone
+
+    from benchmarks import fixtures
+    from evaluations.models import EvaluationJob
+    from evaluations.services.pools import participation_set_pool, pool_create, pool_revoke
+
+    project = fixtures.project(w, POOL_PROJECT)
+    pool, credential = pool_create(
+        institute=w.institute, name=f"bench-{int(time.time())}", by=w.user
+    )
+    participation_set_pool(user=w.user, project=project, institute=w.institute, pool=pool)
+    env = {**os.environ, "CONCORD_WORKER_TOKEN": credential}
+    claimer = subprocess.Popen(
+        [common.PY, str(common.BENCH_DIR / "pool_claimer.py"), base],
+        cwd=common.ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    latencies, commit_to_claim = [], []
+    try:
+        with psycopg.connect(
+            common.BENCH_DB.replace("postgres://", "postgresql://"), autocommit=True
+        ) as conn:
+            cursor = conn.cursor()
+            for i in range(jobs + WARM):
+                started = time.time()
+                job_id, _ = post_job(
+                    base, token, POOL_PROJECT, "concord-bench-qa", w.system.pk, {"limit": 1}
+                )
+                created, claimed = wait_claimed(cursor, job_id)
+                if i >= WARM:
+                    latencies.append(claimed - started)
+                    commit_to_claim.append(claimed - created)
+    finally:
+        common.stop(claimer)
+        # The claimed jobs never ran: close them, and retire the benchmark's pool.
+        EvaluationJob.objects.filter(project=project, status__in=["queued", "running"]).update(
+            status="cancelled", finished_at=timezone.now()
+        )
+        pool_revoke(pool=pool, by=w.user)
+
+    def stats(values: list[float]) -> dict:
+        return {
+            "p50_ms": common.percentile(values, 50) * 1000,
+            "p95_ms": common.percentile(values, 95) * 1000,
+            "n": len(values),
+        }
+
+    return {"post_to_claim": stats(latencies), "row_created_to_claim": stats(commit_to_claim)}
+
+
 def scale_out(base: str, token: str, w, jobs: int, concurrency: int) -> dict:
     from evaluations.models import EvaluationJob
 
@@ -230,9 +289,35 @@ def main(jobs: int, scale_jobs: int) -> dict:
     results: dict = {}
     with common.gunicorn(common.BENCH_DB) as base:
         results["dispatch"] = dispatch(base, token, w, jobs)
+        results["pool_dispatch"] = pool_dispatch(base, token, w, jobs)
         results["scale_out"] = {str(c): scale_out(base, token, w, scale_jobs, c) for c in (1, 2)}
     flush_redis()
     return results
+
+
+def pool_rows(results: dict) -> list[tuple[str, str, str]]:
+    if "pool_dispatch" not in results:
+        return []
+    pool, celery = results["pool_dispatch"], results["dispatch"]
+    claim, row = pool["post_to_claim"], pool["row_created_to_claim"]
+    return [
+        (
+            "pool dispatch: POST -> pool worker's claim p50",
+            f"{claim['p50_ms']:.1f} ms",
+            f"p95 {claim['p95_ms']:.1f} ms, n={claim['n']} (long-poll over HTTP, no Celery)",
+        ),
+        (
+            "pool dispatch: pool / Celery POST -> claim (p50)",
+            f"{claim['p50_ms'] / celery['post_to_claim']['p50_ms']:.2f}",
+            f"p95 ratio {claim['p95_ms'] / celery['post_to_claim']['p95_ms']:.2f}; goal <= 2",
+        ),
+        (
+            "pool dispatch: job row written -> claim p50",
+            f"{row['p50_ms']:.1f} ms",
+            f"p95 {row['p95_ms']:.1f} ms (Celery: p50 "
+            f"{celery['row_created_to_claim']['p50_ms']:.1f} ms)",
+        ),
+    ]
 
 
 def table(results: dict) -> list[tuple[str, str, str]]:
@@ -266,6 +351,7 @@ def table(results: dict) -> list[tuple[str, str, str]]:
             f"{row['p50_ms'] / ow['p50_ms']:.1f}",
             "the way to the worker alone, without the API request",
         ),
+        *pool_rows(results),
         (
             f"scale-out: {one['jobs']} jobs, 1 process",
             f"{one['jobs_per_second']:.2f} jobs/s",

@@ -13,6 +13,7 @@ from evaluations.api.imports import RunImportViewSet
 from evaluations.api.jobs import JobViewSet, TaskViewSet
 from evaluations.api.projects import ProjectViewSet, SystemViewSet
 from evaluations.api.runs import RunSampleViewSet, RunViewSet
+from evaluations.api.worker import WorkerClaimViewSet, WorkerJobViewSet
 from exchanges.api import ExchangeViewSet
 from institutes.api import InstituteViewSet
 from webhooks.api import WebhookViewSet
@@ -48,6 +49,9 @@ router.register(r"runs/(?P<run_id>\d+)/samples", RunSampleViewSet, basename="run
 router.register("external-runs", ExternalRunViewSet, basename="external-run")
 router.register("exchanges", ExchangeViewSet, basename="exchange")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+# Institutes' worker pools (`concord worker`): pool credentials only.
+router.register("worker/jobs", WorkerJobViewSet, basename="worker-job")
+router.register("worker", WorkerClaimViewSet, basename="worker")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -156,7 +156,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(VAR_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -172,8 +172,52 @@ WHITENOISE_AUTOREFRESH = LOCAL
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
-# Where Inspect logs (produced by workers or uploaded by partners) are kept.
+# Where Inspect logs (produced by workers or uploaded by partners) are kept: on disk under
+# CONCORD_LOG_DIR (`file`, the demo's) or in an S3-compatible bucket (`s3`), behind one storage
+# alias, "logs" (evaluations.logstore). With `s3`, CONCORD_LOG_DIR is only the workers' scratch.
 CONCORD_LOG_DIR = Path(env.str("CONCORD_LOG_DIR", default=str(VAR_DIR / "logs")))
+CONCORD_LOG_STORAGE = env.str("CONCORD_LOG_STORAGE", default="file").strip().lower()
+# How long a presigned link to a log download lives (s3 only; 0: stream through Concord).
+CONCORD_LOG_PRESIGNED_SECONDS = env.int("CONCORD_LOG_PRESIGNED_SECONDS", default=300)
+if CONCORD_LOG_STORAGE == "file":
+    STORAGES["logs"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(CONCORD_LOG_DIR)},
+    }
+elif CONCORD_LOG_STORAGE == "s3":
+    from botocore.config import Config as _S3Config
+
+    _s3_endpoint = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+    STORAGES["logs"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": _s3_endpoint,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_expire": CONCORD_LOG_PRESIGNED_SECONDS or 300,
+            # Fail fast when the bucket does not answer: pages fall back, the worker retries.
+            "client_config": _S3Config(
+                connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=3.0),
+                read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=20.0),
+                retries={"max_attempts": 2, "mode": "standard"},
+                signature_version="s3v4",
+                # MinIO and other self-hosted servers answer path-style requests.
+                s3={
+                    "addressing_style": env.str(
+                        "AWS_S3_ADDRESSING_STYLE", default="path" if _s3_endpoint else "auto"
+                    )
+                },
+            ),
+        },
+    }
+else:
+    raise ImproperlyConfigured(
+        f"CONCORD_LOG_STORAGE is '{CONCORD_LOG_STORAGE}': it must be 'file' or 's3'."
+    )
 
 # --- Celery ----------------------------------------------------------------------------------
 # The database row is the truth for every job; the broker only carries job ids.
@@ -209,6 +253,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Inspect runs go to the `evals` queue (`celery -A config worker -Q evals`), short work to `default`.
 CELERY_TASK_ROUTES = {
     "evaluations.run_job": {"queue": "evals"},
+    # Logs uploaded by institutes' worker pools are ingested on their own queue.
+    "evaluations.ingest_pool_log": {"queue": "ingest"},
     "evaluations.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE = {
@@ -397,6 +443,8 @@ CONCORD_JOB_REQUEUE_SECONDS = env.float("CONCORD_JOB_REQUEUE_SECONDS", default=9
 # grace after a cancel or the soft limit before the evaluation process is killed.
 CONCORD_JOB_TIME_LIMIT_SECONDS = env.int("CONCORD_JOB_TIME_LIMIT_SECONDS", default=6 * 3600)
 CONCORD_JOB_CANCEL_GRACE_SECONDS = env.float("CONCORD_JOB_CANCEL_GRACE_SECONDS", default=5.0)
+# The longest a pool's worker waits in one claim request for a job to come (long poll).
+CONCORD_WORKER_LONG_POLL_SECONDS = env.float("CONCORD_WORKER_LONG_POLL_SECONDS", default=20.0)
 # An external run (reported by concord-client from an institute's own machines) still running
 # with no word for this long is shown as stale: "no word since ..." (it may have been killed).
 CONCORD_EXTERNAL_RUN_STALE_SECONDS = env.float("CONCORD_EXTERNAL_RUN_STALE_SECONDS", default=600.0)

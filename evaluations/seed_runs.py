@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from evaluations import logstore
 from evaluations.models import EvaluationJob, EvaluationProject, EvaluationRun, EvaluationTask
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,12 @@ def seed_demo_runs(people, project: EvaluationProject) -> list[EvaluationRun]:
                 job=job,
                 notes=NOTE.format(model=model, system=system),
             )
-            job.log_file = result.run.log_file
+            # Into the bucket when logs are kept in one (on disk the log is already in place).
+            stored = logstore.store_job_log(Path(log.location), result.run.log_file)
+            if stored != result.run.log_file:
+                EvaluationRun.objects.filter(pk=result.run.pk).update(log_file=stored)
+                result.run.log_file = stored
+            job.log_file = stored
             job.save(update_fields=["log_file"])
             runs.append(result.run)
     return runs

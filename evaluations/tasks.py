@@ -1,12 +1,15 @@
 """Celery tasks of this app: thin, they take ids and call the runner and services.
 
 Queues: `run_job` goes to `evals` (routed in settings.CELERY_TASK_ROUTES; a job may name another
-queue, e.g. `evals-gpu`), the periodic reaper and reconciler to `default`.
+queue, e.g. `evals-gpu`), `ingest_pool_log` (a worker pool's uploaded log) to `ingest`, the
+periodic reaper and reconciler to `default`.
 """
 
 from __future__ import annotations
 
 from celery import shared_task, signals
+
+from evaluations.logstore import StorageUnavailable
 
 
 @signals.worker_init.connect
@@ -30,6 +33,26 @@ def run_job(job_id: int) -> str:
     from evaluations.runner.supervisor import run_job as run
 
     return run(int(job_id))
+
+
+# A log storage that does not answer for a moment (a bucket restarting): tried again a few
+# times, seconds apart, within the reaper's patience (CONCORD_JOB_STALE_SECONDS).
+@shared_task(
+    name="evaluations.ingest_pool_log",
+    ignore_result=True,
+    autoretry_for=(StorageUnavailable, OSError),
+    dont_autoretry_for=(FileNotFoundError,),
+    retry_backoff=5,
+    retry_backoff_max=30,
+    max_retries=3,
+)
+def ingest_pool_log(job_id: int, attempt: int, status: str, error: str, eval_id: str) -> str:
+    """Ingest the log an institute's worker pool uploaded for a job (queue `ingest`)."""
+    from evaluations.services.pool_jobs import pool_job_ingest
+
+    return pool_job_ingest(
+        job_id=int(job_id), attempt=int(attempt), status=status, error=error, eval_id=eval_id
+    )
 
 
 # The periodic sweeps stop within their beat interval (30 s and 120 s by default), so a slow

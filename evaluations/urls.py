@@ -1,7 +1,8 @@
 """Page routes of the evaluations app, one namespace per area: `dashboard:`, `projects:` (a project,
 its setup, findings and results), `guidelines:`, `jobs:`, `runs:` (runs, samples, comparisons,
-imports), `external_runs:` (evaluations reported by institutes' own machines). Included from
-config.urls; the paths are the public ones (shared/DESIGN.md section 4)."""
+imports), `external_runs:` (evaluations reported by institutes' own machines), `pools:` (institutes'
+worker pools). Included from config.urls; the paths are the public ones (shared/DESIGN.md
+section 4)."""
 
 from django.urls import include, path
 
@@ -13,6 +14,7 @@ from evaluations.views import (
     home,
     imports,
     jobs,
+    pools,
     project_results,
     project_setup,
     projects,
@@ -56,6 +58,11 @@ project_patterns = [
         P + "workstreams/<int:pk>/delete/",
         project_setup.workstream_delete,
         name="workstream_delete",
+    ),
+    path(
+        P + "participants/<int:institute_id>/workers/",
+        pools.participation_pool,
+        name="participation_pool",
     ),
     path(P + "findings/add/", findings.finding_add, name="finding_add"),
     path(P + "findings/<int:pk>/edit/", findings.finding_edit, name="finding_edit"),
@@ -127,6 +134,13 @@ run_patterns = [
     path(P + "runs/import/register-task/", imports.register_task, name="import_register_task"),
 ]
 
+# An institute's worker pools (its leads and programme managers).
+pool_patterns = [
+    path("institutes/<slug:code>/pools/", pools.pool_list, name="list"),
+    path("institutes/<slug:code>/pools/<int:pk>/revoke/", pools.pool_revoke, name="revoke"),
+    path("institutes/<slug:code>/pools/<int:pk>/default/", pools.pool_default, name="default"),
+]
+
 urlpatterns = [
     path("", include((dashboard_patterns, "dashboard"))),
     path("", include((project_patterns, "projects"))),
@@ -134,4 +148,5 @@ urlpatterns = [
     path("", include((job_patterns, "jobs"))),
     path("", include((run_patterns, "runs"))),
     path("", include((external_run_patterns, "external_runs"))),
+    path("", include((pool_patterns, "pools"))),
 ]

@@ -260,9 +260,13 @@ def current_request():
 def request_actor(request) -> dict:
     user = getattr(request, "user", None)
     token_id = getattr(request, "concord_token_id", None)
+    # An institute's worker pool (its credential on the worker API): a worker, named by its pool.
+    pool = getattr(request, "concord_worker_pool", "")
     if user is not None and getattr(user, "is_authenticated", False):
         kind = "token" if token_id else "user"
         actor_id = user.pk
+    elif pool:
+        kind, actor_id = "worker", None
     else:
         kind, actor_id = "anonymous", None
     return {
@@ -271,7 +275,7 @@ def request_actor(request) -> dict:
         "token_id": token_id,
         "ip": client_ip(request),
         "request_id": getattr(request, "concord_request_id", ""),
-        "source": f"{request.method} {request.path}"[:200],
+        "source": (f"pool {pool}: " if pool else "") + f"{request.method} {request.path}"[:200],
     }
 
 

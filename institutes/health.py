@@ -7,6 +7,8 @@ import time
 from django.conf import settings
 from kombu import Connection
 
+from evaluations import logstore
+
 BROKER_TIMEOUT_SECONDS = 2.0
 
 
@@ -46,3 +48,11 @@ def broker_status() -> dict:
         "transport": str(transport),
         "ms": round(1000 * (time.monotonic() - started), 1),
     }
+
+
+def storage_status() -> dict:
+    """The log storage: its folder is writable, or its bucket answers (`kind`: file or s3)."""
+    try:
+        return logstore.storage_status()
+    except Exception as exc:  # a misconfigured storage is reported, not raised
+        return {"ok": False, "kind": logstore.kind(), "error": exc.__class__.__name__}

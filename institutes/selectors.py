@@ -44,6 +44,7 @@ OTHER_MODELS = frozenset(
         "evaluations.ProjectGuideline",
         "evaluations.ProjectSystem",
         "evaluations.ReviewLabel",
+        "evaluations.WorkerPool",
         "evaluations.Workstream",
         "evaluations.Workstream_members",
     }

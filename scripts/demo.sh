@@ -19,7 +19,7 @@ mkdir -p var/logs
 $PY manage.py migrate --no-input -v 0
 $PY manage.py seed_demo
 
-$PY -m celery -A config worker -B -Q default,evals --concurrency 2 \
+$PY -m celery -A config worker -B -Q default,evals,ingest --concurrency 2 \
   --without-mingle --without-gossip --loglevel INFO \
   --schedule var/celerybeat-schedule >var/worker.log 2>&1 &
 WORKER=$!

@@ -3,11 +3,14 @@
 import importlib
 import os
 import re
+import subprocess
+import sys
 import urllib.parse
 from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -19,13 +22,23 @@ def env_of(service: str) -> dict[str, str]:
     return {k: str(v) for k, v in SERVICES[service]["environment"].items()}
 
 
-def test_compose_has_the_five_services():
-    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "beat"}
+def test_compose_has_every_service():
+    assert set(SERVICES) == {
+        "postgres",
+        "redis",
+        "minio",
+        "minio-bucket",
+        "web",
+        "worker",
+        "beat",
+        "pool-worker",
+    }
     assert SERVICES["postgres"]["image"].startswith("postgres:")
     assert SERVICES["redis"]["image"].startswith("redis:")
+    assert SERVICES["minio"]["image"].startswith("minio/minio")
 
 
-@pytest.mark.parametrize("service", APP_SERVICES)
+@pytest.mark.parametrize("service", [*APP_SERVICES, "pool-worker"])
 def test_app_services_build_from_platform_dockerfile(service):
     build = SERVICES[service]["build"]
     dockerfile = ROOT / build["context"] / build["dockerfile"]
@@ -62,7 +75,10 @@ def test_celery_commands_name_the_celery_app(service):
     assert app.main == "concord"
     if service == "worker":
         queues = command[command.index("-Q") + 1].split(",")
-        assert set(queues) >= {"default", "evals"}
+        routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+        assert set(queues) >= {"default", *routed}
+        # Two of Concord's own workers, as on two hosts.
+        assert SERVICES["worker"]["deploy"]["replicas"] == 2
 
 
 @pytest.mark.parametrize("service", APP_SERVICES)
@@ -88,8 +104,11 @@ def test_app_services_wait_for_healthy_dependencies(service):
     depends = SERVICES[service]["depends_on"]
     assert depends["postgres"]["condition"] == "service_healthy"
     assert depends["redis"]["condition"] == "service_healthy"
+    assert depends["minio-bucket"]["condition"] == "service_completed_successfully"
     assert "healthcheck" in SERVICES["postgres"]
     assert "healthcheck" in SERVICES["redis"]
+    assert "healthcheck" in SERVICES["minio"]
+    assert SERVICES["minio-bucket"]["depends_on"]["minio"]["condition"] == "service_healthy"
 
 
 def test_web_healthcheck_uses_healthz_and_migrates():
@@ -97,7 +116,37 @@ def test_web_healthcheck_uses_healthz_and_migrates():
     assert env_of("web")["CONCORD_MIGRATE"] == "1"
 
 
-def test_log_volume_is_shared_by_web_and_worker():
-    for service in ("web", "worker"):
-        assert "logs:/var/lib/concord/logs" in SERVICES[service]["volumes"]
-    assert "logs" in COMPOSE["volumes"]
+def test_no_process_shares_a_disk_logs_live_in_the_bucket():
+    assert "logs" not in COMPOSE["volumes"]
+    for service in (*APP_SERVICES, "pool-worker"):
+        assert "volumes" not in SERVICES[service], service
+    for service in APP_SERVICES:
+        env = env_of(service)
+        assert env["CONCORD_LOG_STORAGE"] == "s3"
+        assert urllib.parse.urlsplit(env["AWS_S3_ENDPOINT_URL"]).hostname == "minio"
+        assert env["AWS_STORAGE_BUCKET_NAME"] in SERVICES["minio-bucket"]["environment"].values()
+    # The bucket the app services use is the one the start-up job makes.
+    assert "mc mb" in " ".join(SERVICES["minio-bucket"]["command"])
+
+
+def test_the_pool_worker_holds_only_concords_url_and_its_credential():
+    pool = SERVICES["pool-worker"]
+    assert pool["command"][:2] == ["concord", "worker"]
+    url = urllib.parse.urlsplit(pool["command"][pool["command"].index("--url") + 1])
+    assert url.hostname == "web"
+    env = env_of("pool-worker")
+    assert "CONCORD_WORKER_TOKEN" in env
+    for secret in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SECRET_KEY"):
+        assert secret not in env
+    assert not any(key.startswith("AWS_") for key in env)
+    # It does not wait for the database through the image's entrypoint: it has none.
+    assert pool["entrypoint"] == []
+    documented = (ROOT / ".env.example").read_text()
+    assert "\nCONCORD_WORKER_TOKEN=" in documented
+    # The command is the client package's, installed in the image beside Concord.
+    concord = Path(sys.executable).parent / pool["command"][0]
+    done = subprocess.run(
+        [str(concord), "worker", "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "--url" in done.stdout

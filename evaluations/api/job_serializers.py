@@ -95,6 +95,16 @@ class JobSerializer(serializers.ModelSerializer):
     )
     progress_percent = serializers.IntegerField(read_only=True)
     is_final = serializers.BooleanField(read_only=True)
+    pool = serializers.CharField(
+        source="pool.name",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The institute's worker pool that runs the job; null: Concord's own workers.",
+    )
+    worker = serializers.CharField(
+        read_only=True, help_text="Host and process of the worker that holds (or held) the job."
+    )
     run = serializers.SerializerMethodField(
         help_text="Id of the run the job produced: null until it has one, and null to whoever "
         "may not see the project's results (an embargo keeps them with the participants)."
@@ -112,6 +122,8 @@ class JobSerializer(serializers.ModelSerializer):
             "guideline_version",
             "params",
             "queue",
+            "pool",
+            "worker",
             "status",
             "is_final",
             "progress_done",

@@ -348,11 +348,20 @@ class SafeArchive(AbstractContextManager):
     """A ZIP archive whose directory passed every check; members are read through `open` or
     `read`, which decompress in bounded chunks and count real bytes."""
 
-    def __init__(self, path: Path, *, label: str | None = None, limits: Limits | None = None):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        label: str | None = None,
+        limits: Limits | None = None,
+        handle: BinaryIO | None = None,
+    ):
+        """`handle`: an open seekable binary file of the archive (e.g. a log in object storage,
+        read with ranged requests) instead of opening `path`; closed with the archive."""
         self.path = Path(path)
         self.label = label or f"'{self.path.name}'"
         self.limits = limits or Limits.from_settings()
-        self._handle = self.path.open("rb")
+        self._handle = handle if handle is not None else self.path.open("rb")
         try:
             self._directory = _Directory(self._handle, self.label, self.limits)
         except BaseException:

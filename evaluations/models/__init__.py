@@ -1,6 +1,7 @@
 from evaluations.models.external import ExternalRun
 from evaluations.models.guidelines import Guideline, GuidelineApproval, GuidelineVersion
 from evaluations.models.jobs import Deviation, EvaluationJob, EvaluationTask
+from evaluations.models.pools import WorkerPool
 from evaluations.models.projects import (
     AccessWindow,
     AISystem,
@@ -45,5 +46,6 @@ __all__ = [
     "RunScore",
     "SampleResult",
     "SampleReview",
+    "WorkerPool",
     "Workstream",
 ]

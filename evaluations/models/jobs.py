@@ -95,6 +95,14 @@ class EvaluationJob(models.Model):
     )
     params = models.JSONField(default=dict, blank=True)
     queue = models.CharField(max_length=40, default="evals")
+    pool = models.ForeignKey(
+        "evaluations.WorkerPool",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="jobs",
+        help_text="The institute's worker pool that runs this job (empty: Concord's own workers).",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
@@ -132,6 +140,7 @@ class EvaluationJob(models.Model):
         indexes = [
             models.Index(fields=["status", "heartbeat_at"]),
             models.Index(fields=["project", "-created_at"]),
+            models.Index(fields=["pool", "status", "enqueued_at"], name="job_pool_queue_idx"),
         ]
         constraints = [
             models.CheckConstraint(

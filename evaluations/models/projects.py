@@ -145,6 +145,15 @@ class Participation(models.Model):
     )
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.PARTNER)
     joined_at = models.DateTimeField(auto_now_add=True)
+    worker_pool = models.ForeignKey(
+        "evaluations.WorkerPool",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="participations",
+        help_text="The institute's pool that runs its jobs in this project (empty: the "
+        "institute's default pool if it has one, else Concord's own workers).",
+    )
 
     class Meta:
         ordering = ["role", "institute__name"]

@@ -4,35 +4,35 @@ The database keeps what lists and statistics need (scores, input, output, target
 transcript (every message, tool call and tool result, each scorer's explanation) stays in the log
 and is read here through the ingestion reader (`evaluations.ingestion.reader`): for a `.eval`
 archive only the sample's own member is read (`SampleResult.entry_name`), a `.json` log is streamed
-until the sample is found. Logs are reached through Django's storage API rooted at
-CONCORD_LOG_DIR, so a deployment may keep them in object storage.
+until the sample is found. Logs are reached through `evaluations.logstore`: on disk under
+CONCORD_LOG_DIR, or in an S3-compatible bucket, where a `.eval` is read with ranged requests (its
+central directory and the one member: never the whole object).
 
 When the log cannot be read (moved, deleted, damaged), the transcript is built from the database
-row instead and says so.
+row instead and says so; when the storage does not answer, it says the transcript is temporarily
+unavailable.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import SuspiciousFileOperation
-from django.core.files.storage import FileSystemStorage, Storage
 from inspect_ai.log import EvalSample, resolve_sample_attachments
 from pydantic import ValidationError as PydanticValidationError
 
+from evaluations import logstore
+from evaluations.ingestion import safety
 from evaluations.ingestion.errors import LogReadError
 from evaluations.ingestion.formats import open_log
 from evaluations.ingestion.reader import EvalArchiveReader, get_deserializing_context
 from evaluations.ingestion.rows import score_as_float
+from evaluations.logstore import StorageUnavailable
+from evaluations.logstore import log_storage as log_storage  # where callers have found it
 from evaluations.models import EvaluationRun, SampleResult
 
 REDACTED = "[system hidden]"
@@ -41,11 +41,6 @@ REDACTED = "[system hidden]"
 # --------------------------------------------------------------------------------------------
 # Where a run's log is
 # --------------------------------------------------------------------------------------------
-
-
-def log_storage() -> Storage:
-    """Storage holding Inspect logs (CONCORD_LOG_DIR on disk in the demo and the tests)."""
-    return FileSystemStorage(location=str(settings.CONCORD_LOG_DIR))
 
 
 def log_name(run: EvaluationRun) -> str | None:
@@ -59,8 +54,9 @@ def log_download_name(run: EvaluationRun) -> str:
     return f"concord-run-{run.pk}{suffix}"
 
 
-def open_log_file(run: EvaluationRun):
-    """A binary file object of the run's log (for downloads). FileNotFoundError when it is gone.
+def open_log_file(run: EvaluationRun, *, read_ahead: int = logstore.DOWNLOAD_CHUNK):
+    """A seekable binary file object of the run's log (for downloads). FileNotFoundError when it
+    is gone, StorageUnavailable when the storage does not answer.
 
     Relative names are resolved in the log storage (which refuses names escaping it); an absolute
     name is a file imported from outside the log directory by `import_log` and is opened as is.
@@ -68,56 +64,43 @@ def open_log_file(run: EvaluationRun):
     name = log_name(run)
     if name is None:
         raise FileNotFoundError("This run records no log file.")
-    if Path(name).is_absolute():
-        return Path(name).open("rb")
+    return logstore.open_log(name, read_ahead=read_ahead)
+
+
+def _archive_sample(reader: EvalArchiveReader, result: SampleResult) -> EvalSample:
+    name = result.entry_name or f"samples/{result.sample_id}_epoch_{result.epoch}.json"
+    if not reader.has(name):
+        raise LogReadError(f"The log has no transcript for sample {result.sample_id}.")
+    # The reader's own member access (Zstandard members, readable errors).
+    data = reader._read(name)
     try:
-        return log_storage().open(name, "rb")
-    except SuspiciousFileOperation as exc:
-        raise FileNotFoundError("The run's log file is outside the log directory.") from exc
-
-
-@contextmanager
-def _local_log_path(run: EvaluationRun) -> Iterator[Path]:
-    """A local path to the log: the file itself on disk, else a temporary copy (object storage)."""
-    name = log_name(run)
-    if name is None:
-        raise FileNotFoundError("This run records no log file.")
-    if Path(name).is_absolute():
-        local: Path | None = Path(name)
-    else:
-        storage = log_storage()
-        try:
-            local = Path(storage.path(name))
-        except NotImplementedError:
-            local = None
-        except SuspiciousFileOperation as exc:
-            raise FileNotFoundError("The run's log file is outside the log directory.") from exc
-    if local is not None:
-        if not local.is_file():
-            raise FileNotFoundError("The run's log file is not where it was stored.")
-        yield local
-        return
-    suffix = Path(name).suffix
-    with storage.open(name, "rb") as src, tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        shutil.copyfileobj(src, tmp)
-        tmp.flush()
-        yield Path(tmp.name)
+        return EvalSample.model_validate_json(data, context=get_deserializing_context())
+    except PydanticValidationError as exc:
+        raise LogReadError(f"The transcript of sample '{name}' is invalid.") from exc
 
 
 def read_log_sample(run: EvaluationRun, result: SampleResult) -> EvalSample:
     """The sample as Inspect wrote it, attachments resolved. LogReadError or FileNotFoundError
-    when it cannot be read."""
-    with _local_log_path(run) as path, open_log(path) as reader:
+    when it cannot be read, StorageUnavailable when the storage does not answer.
+
+    A `.eval` archive is read in place, through a seekable file (ranged requests from a bucket):
+    its central directory, then the sample's member. Other logs are read from a local path."""
+    name = log_name(run)
+    if name is None:
+        raise FileNotFoundError("This run records no log file.")
+    if Path(name).suffix.lower() == ".eval":
+        handle = logstore.open_log(name)
+        try:  # the directory's checks refuse a file that is not a ZIP archive
+            archive = safety.SafeArchive(Path(name), handle=handle)
+        except BaseException:
+            handle.close()
+            raise
+        with EvalArchiveReader(Path(name), archive=archive) as archive_reader:
+            sample = _archive_sample(archive_reader, result)
+        return resolve_sample_attachments(sample, "core")
+    with logstore.local_copy(name) as path, open_log(path) as reader:
         if isinstance(reader, EvalArchiveReader):
-            name = result.entry_name or f"samples/{result.sample_id}_epoch_{result.epoch}.json"
-            if not reader.has(name):
-                raise LogReadError(f"The log has no transcript for sample {result.sample_id}.")
-            # The reader's own member access (Zstandard members, readable errors).
-            data = reader._read(name)
-            try:
-                sample = EvalSample.model_validate_json(data, context=get_deserializing_context())
-            except PydanticValidationError as exc:
-                raise LogReadError(f"The transcript of sample '{name}' is invalid.") from exc
+            sample = _archive_sample(reader, result)
         else:
             found: EvalSample | None = next(
                 (
@@ -353,6 +336,13 @@ def transcript_for(
     hide = Redactor(redact)
     try:
         sample = read_log_sample(run, result)
+    except StorageUnavailable:
+        return transcript_from_row(
+            result,
+            "The transcript is temporarily unavailable: the log storage does not answer. "
+            "Showing what the database keeps; try again later.",
+            hide=hide,
+        )
     except FileNotFoundError:
         return transcript_from_row(
             result, "The log file is not available; showing what the database keeps.", hide=hide

@@ -43,7 +43,7 @@ def tasks_for_project(project, *, runnable: bool | None = None) -> QuerySet[Eval
 def jobs_for(user) -> QuerySet[EvaluationJob]:
     return (
         EvaluationJob.objects.filter(project__in=access.visible_projects(user))
-        .select_related("project", "task", "system", "institute", "requested_by", "run")
+        .select_related("project", "task", "system", "institute", "requested_by", "run", "pool")
         .order_by("-created_at", "-pk")
     )
 

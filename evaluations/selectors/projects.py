@@ -58,7 +58,10 @@ def project_list(
             )
         )
     return qs.prefetch_related(
-        Prefetch("participations", queryset=Participation.objects.select_related("institute")),
+        Prefetch(
+            "participations",
+            queryset=Participation.objects.select_related("institute", "worker_pool"),
+        ),
         Prefetch("project_systems", queryset=ProjectSystem.objects.select_related("system")),
         Prefetch("workstreams", queryset=Workstream.objects.select_related("domain")),
     )
@@ -74,7 +77,10 @@ def project_page_for(user, slug: str) -> EvaluationProject:
     qs = access.visible_projects(
         user,
         EvaluationProject.objects.prefetch_related(
-            Prefetch("participations", queryset=Participation.objects.select_related("institute")),
+            Prefetch(
+                "participations",
+                queryset=Participation.objects.select_related("institute", "worker_pool"),
+            ),
             Prefetch("project_systems", queryset=ProjectSystem.objects.select_related("system")),
             Prefetch("access_windows", queryset=AccessWindow.objects.select_related("system")),
             Prefetch(

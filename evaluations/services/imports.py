@@ -10,8 +10,8 @@ project page, or named on the command line (`import_log`).
 2. It ingests the file with the one ingestion service (`evaluations.ingestion.run_ingest_log`:
    every format, the safety checks, all or nothing in one transaction). The log's task and model
    are mapped to an existing EvaluationTask and system, or a 400 names what is missing.
-3. It keeps the file in the log storage (CONCORD_LOG_DIR) under `imports/<project>/`, so the run
-   page offers it for download.
+3. It keeps the file in the log storage (`evaluations.logstore`: CONCORD_LOG_DIR on disk, or an
+   S3-compatible bucket) under `imports/<project>/`, so the run page offers it for download.
 
 An explicit task or system only chooses among the candidates that match the log; one that
 contradicts the log's task name or model is refused unless the request confirms it
@@ -34,9 +34,9 @@ import uuid
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import transaction
 
+from evaluations import logstore
 from evaluations.ingestion import IngestResult, run_ingest_log
 from evaluations.ingestion.formats import log_format
 from evaluations.models import AISystem, EvaluationProject, EvaluationRun, EvaluationTask
@@ -46,13 +46,6 @@ from institutes import access
 from institutes.models import Institute
 
 IMPORTS_DIR = "imports"
-
-
-class _StagedFile(File):
-    """A staged copy on local disk: the file system storage moves it instead of copying it."""
-
-    def temporary_file_path(self) -> str:
-        return str(self.name)
 
 
 def _safe_name(filename: str, suffix: str) -> str:
@@ -145,7 +138,8 @@ def run_import(
                     override_reason=override_reason if override_mismatch else "",
                 )
                 if result.created:
-                    stored = storage.save(name, _StagedFile(None, name=str(staged)))
+                    # On disk the staged copy is moved into place; a bucket gets it uploaded.
+                    stored = logstore.save_file(staged, name, move=True)
                     if stored != name:
                         EvaluationRun.objects.filter(pk=result.run.pk).update(log_file=stored)
                         result.run.log_file = stored

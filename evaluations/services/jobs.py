@@ -34,9 +34,12 @@ from evaluations.models import (
     EvaluationProject,
     EvaluationTask,
     GuidelineVersion,
+    WorkerPool,
 )
 from evaluations.rules import access_window_error
+from evaluations.services import pool_wakeup
 from evaluations.services.job_params import clean_params
+from evaluations.services.pools import pool_for
 from institutes import access
 from institutes.models import Institute
 from webhooks import events as webhook_events
@@ -127,6 +130,13 @@ def job_queue(
     if errors:
         raise ValidationError(errors)
 
+    # An institute's worker pool runs the job when the project chose one or the institute has a
+    # default (a retry keeps its job's pool while it is active); else Concord's own workers do.
+    pool = None
+    if retry_of is not None and retry_of.pool_id is not None:
+        pool = WorkerPool.objects.active().filter(pk=retry_of.pool_id).first()
+    if pool is None:
+        pool = pool_for(project=project, institute=institute)
     job = EvaluationJob.objects.create(
         project=project,
         task=task,
@@ -136,9 +146,13 @@ def job_queue(
         guideline_version=guideline_version,
         params=cleaned,
         retry_of=retry_of,
+        pool=pool,
         enqueued_at=timezone.now(),
     )
-    _enqueue_on_commit(job)
+    if pool is None:
+        _enqueue_on_commit(job)
+    else:  # the pool's workers claim it through the worker API; wake those waiting
+        pool_wakeup.pool_job_queued(pool.pk)
     return job
 
 
@@ -199,7 +213,8 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
     counts = {"requeued": 0, "failed": 0, "cancelled": 0}
     with transaction.atomic():
         stale = (
-            EvaluationJob.objects.select_for_update(skip_locked=True)
+            EvaluationJob.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("pool")
             .filter(status=Status.RUNNING)
             .filter(
                 Q(heartbeat_at__lt=stale_before)
@@ -219,12 +234,20 @@ def jobs_reap(*, now: datetime | None = None) -> dict[str, int]:
                 job.finished_at = now
                 job.error = f"Cancelled; {lost}."
                 counts["cancelled"] += 1
+            elif job.pool is not None and job.pool.revoked_at is not None:
+                job.status = Status.FAILED
+                job.finished_at = now
+                job.error = f"Failed: {lost}, and its worker pool '{job.pool.name}' is revoked."
+                counts["failed"] += 1
             elif job.attempts < job.max_attempts:
                 job.status = Status.QUEUED
                 job.progress_done = 0
                 job.enqueued_at = now
                 job.error = f"Re-queued: {lost}."
-                _enqueue_on_commit(job)
+                if job.pool_id is None:
+                    _enqueue_on_commit(job)
+                else:  # a pool job waits for its own pool's workers
+                    pool_wakeup.pool_job_queued(job.pool_id)
                 counts["requeued"] += 1
             else:
                 job.status = Status.FAILED
@@ -261,7 +284,7 @@ def jobs_reconcile(*, now: datetime | None = None) -> int:
     with transaction.atomic():
         lost = (
             EvaluationJob.objects.select_for_update(skip_locked=True)
-            .filter(status=Status.QUEUED)
+            .filter(status=Status.QUEUED, pool__isnull=True)  # pools' workers claim theirs
             .filter(Q(enqueued_at__lt=before) | Q(enqueued_at__isnull=True, created_at__lt=before))
         )
         for job in lost:

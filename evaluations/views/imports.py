@@ -31,6 +31,7 @@ from config.views import error_messages, post_only
 from evaluations import uploads
 from evaluations.forms.imports import RunImportForm
 from evaluations.ingestion import LogReadError, LogRejected, UnknownTask
+from evaluations.logstore import StorageUnavailable
 from evaluations.services import tasks as task_services
 from evaluations.services.imports import import_message
 from evaluations.services.imports import run_import as import_service
@@ -118,6 +119,8 @@ def _checked(request, project):
                 register_task = exc.task_name
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except StorageUnavailable as exc:  # the bucket of logs is down: nothing was imported
+            form.add_error(None, f"Nothing was imported: {exc}")
         else:
             text = import_message(result)
             url = reverse("runs:detail", kwargs={"run_id": result.run.pk})

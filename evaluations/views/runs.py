@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 
 from config.views import button_action, post_only
+from evaluations import logstore
 from evaluations.forms import results as result_forms
 from evaluations.results import comparisons, exports, representative, scores, transcripts
 from evaluations.selectors import runs as run_selectors
@@ -48,17 +49,29 @@ def run_detail(request, run_id: int):
 
 @login_required
 def run_log(request, run_id: int):
-    """The run's Inspect log, streamed from storage (same access as the run page)."""
+    """The run's Inspect log (same access as the run page): from a bucket, a redirect to a
+    presigned link valid CONCORD_LOG_PRESIGNED_SECONDS; else streamed from the log storage."""
     run = run_selectors.run_for(request.user, run_id)
+    filename = transcripts.log_download_name(run)
     try:
-        handle = transcripts.open_log_file(run)
+        # From a bucket: a short-lived presigned link, so the bytes do not pass through Concord.
+        url = logstore.download_url(run.log_file, filename=filename) if run.log_file else None
+        handle = None if url else transcripts.open_log_file(run)
     except FileNotFoundError as exc:
         raise Http404("The log file of this run is not available.") from exc
+    except logstore.StorageUnavailable:
+        return HttpResponse(
+            "The log is temporarily unavailable: the log storage does not answer. Try again later.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
     audit.record_export(request, project_id=run.project_id, run=run.pk, what="log")
+    if url:
+        return HttpResponseRedirect(url)
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=transcripts.log_download_name(run),
+        filename=filename,
         content_type="application/octet-stream",
     )
 

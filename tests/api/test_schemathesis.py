@@ -1,13 +1,16 @@
 """schemathesis over /api/schema/: requests generated from the schema for every operation, sent to
-the WSGI application as two kinds of user, answer without a server error, within the schema,
+the WSGI application as three kinds of caller, answer without a server error, within the schema,
 and never ignore authentication.
 
-The two kinds of user:
+The three kinds of caller:
 
 - `lead`: alice, lead of institute A, with a write token: she may read and change most of what
   the requests name, so the 200s and 201s are checked, not only the refusals;
 - `outsider`: charlie, lead of institute C, which takes part in nothing here, with a read-scope
-  token: every write is a 403 (`read_only_token`) and every object of A's a 404.
+  token: every write is a 403 (`read_only_token`) and every object of A's a 404;
+- `pool`: the credential of a worker pool of A, with one running job of the pool: the worker
+  API (claim, heartbeat, log upload, finish) answers it within its schema, and every other
+  operation refuses it (401). The users' tokens get 403 from the worker API.
 
 Each operation gets a bounded number of examples (`EXAMPLES`, derandomized so a failure can be
 replayed) from three strategies: requests as the schema describes them, the same with path
@@ -75,6 +78,7 @@ from schemathesis.core.failures import AcceptedNegativeData, Failure, ServerErro
 from schemathesis.openapi.checks import IgnoredAuth
 
 from evaluations.models import EvaluationTask, Finding, ReviewLabel
+from evaluations.services.pools import pool_create
 from institutes.services import token_create
 from tests.evaluations.factories import (
     JobFactory,
@@ -92,8 +96,9 @@ CHECKS = [
     response_headers_conformance,
     negative_data_rejection,
 ]
-# Who sends the requests: (user fixture, token scope).
-ROLES = {"lead": ("alice", "write"), "outsider": ("charlie", "read")}
+# Who sends the requests: (user fixture, token scope); `pool`: the credential of institute A's
+# worker pool (the worker API's only callers; every other route answers it 401).
+ROLES = {"lead": ("alice", "write"), "outsider": ("charlie", "read"), "pool": ("alice", "pool")}
 
 
 def kind_of(failure: BaseException) -> str:
@@ -117,6 +122,17 @@ def known(project, system, institute_a, institute_b, approved_version, alice):
     sample = SampleResultFactory(run=run)
     job = JobFactory(project=project, system=system, institute=institute_a, task=task)
     finding = Finding.objects.filter(project=project).first()
+    pool, raw = pool_create(institute=institute_a, name="schemathesis", by=alice)
+    pool.raw = raw
+    pool_job = JobFactory(
+        project=project,
+        system=system,
+        institute=institute_a,
+        task=task,
+        pool=pool,
+        status="running",
+        attempts=1,
+    )
     ReviewLabel.objects.get_or_create(slug="refusal", defaults={"name": "Refusal"})
     window = project.access_windows.first()
     workstream = project.workstreams.first()
@@ -134,8 +150,10 @@ def known(project, system, institute_a, institute_b, approved_version, alice):
         "/api/v1/runs/": {"id": run.pk, "run_id": run.pk},
         "/api/v1/runs/{run_id}/samples/": {"run_id": run.pk, "id": sample.pk},
         "/api/v1/jobs/": {"id": job.pk},
+        "pool": pool,
         "/api/v1/findings/": {"id": finding.pk},
         "/api/v1/systems/": {"id": system.pk},
+        "/api/v1/worker/jobs/": {"id": pool_job.pk},
     }
 
 
@@ -168,8 +186,12 @@ def test_every_operation_answers_generated_requests_within_its_schema(
 ):
     username, scope = ROLES[role]
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    settings.CONCORD_WORKER_LONG_POLL_SECONDS = 0  # a claim answers at once
     user = request.getfixturevalue(username)
-    _, raw = token_create(user=user, name="schemathesis", scope=scope, expires_in_days=1)
+    if scope == "pool":
+        raw = known["pool"].raw
+    else:
+        _, raw = token_create(user=user, name="schemathesis", scope=scope, expires_in_days=1)
     headers = {"Authorization": f"Bearer {raw}"}
     schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -233,5 +255,6 @@ def test_every_operation_answers_generated_requests_within_its_schema(
         "with invalid credentials)"
     )
     assert sum(failures.values()) == 0, f"{dict(failures)}:\n\n" + "\n\n".join(examples)
-    assert statuses[2] > (25 if role == "lead" else 5)  # the 2xx answers were checked too
+    # the 2xx answers were checked too (a pool has only the worker API's four operations)
+    assert statuses[2] > {"lead": 25, "outsider": 5, "pool": 0}[role]
     assert negative > 40  # and so were refusals of invalid requests

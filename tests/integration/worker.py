@@ -71,7 +71,9 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
-def start_worker(tmp: Path, *, extra_env: dict[str, str] | None = None) -> Worker:
+def start_worker(
+    tmp: Path, *, extra_env: dict[str, str] | None = None, queues: str = "evals,default"
+) -> Worker:
     tmp.mkdir(parents=True, exist_ok=True)
     name = f"concord-test-{uuid.uuid4().hex[:8]}"
     log = tmp / f"{name}.log"
@@ -97,7 +99,7 @@ def start_worker(tmp: Path, *, extra_env: dict[str, str] | None = None) -> Worke
         "--schedule",
         str(tmp / f"{name}-beat"),
         "-Q",
-        "evals,default",
+        queues,
         "--concurrency",
         "1",
         "--without-mingle",

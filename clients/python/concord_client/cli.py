@@ -3,6 +3,7 @@
     concord upload LOG... [--project SLUG] [--institute CODE] [--task SLUG] [--notes TEXT]
     concord upload --pending [--list]
     concord pending
+    concord worker [--url URL] [--once] [--max-jobs N] [--log-dir DIR] [--wait S] [--preload MOD]
     concord --version
 
 One line per file on stdout (`<file>: imported as run N`, `<file>: already imported as run N`,
@@ -10,6 +11,10 @@ One line per file on stdout (`<file>: imported as run N`, `<file>: already impor
 Exit codes: 0 every file imported or already imported, 1 a file was refused, 2 a usage or
 configuration error, 3 Concord could not be reached (the files not sent are left pending, for
 `concord upload --pending`).
+
+`concord worker` runs an institute's pool jobs on this machine (`concord_client.worker`; needs
+`concord-client[worker]`): exit 0 when it stopped (signal, `--once`, `--max-jobs`), 1 when
+Concord refused its credential, 2 a usage or configuration error.
 """
 
 from __future__ import annotations
@@ -193,6 +198,30 @@ def parser() -> argparse.ArgumentParser:
     upload.add_argument("--timeout", type=float, default=300.0, help="seconds (default 300)")
 
     commands.add_parser("pending", help="list the uploads left pending")
+
+    worker = commands.add_parser(
+        "worker",
+        help="run an institute's pool jobs on this machine (credential in CONCORD_WORKER_TOKEN)",
+    )
+    worker.add_argument("--url", default="", help="Concord's address (default: CONCORD_URL)")
+    worker.add_argument("--once", action="store_true", help="take one job, then exit")
+    worker.add_argument("--max-jobs", type=int, default=None, metavar="N", help="exit after N jobs")
+    worker.add_argument(
+        "--log-dir",
+        default="",
+        metavar="DIR",
+        help="where the evaluations' logs are written (default ~/.local/share/concord/worker)",
+    )
+    worker.add_argument(
+        "--wait", type=float, default=20.0, metavar="S", help="seconds to long-poll for a job"
+    )
+    worker.add_argument(
+        "--preload",
+        action="append",
+        metavar="MODULE",
+        help="module to import before each evaluation, e.g. one registering model providers "
+        "(repeatable; default: CONCORD_WORKER_PRELOAD, comma-separated)",
+    )
     return top
 
 
@@ -203,6 +232,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load()
         if args.command == "pending":
             return list_pending(settings)
+        if args.command == "worker":
+            from concord_client import worker
+
+            return worker.main(args, settings.url)
         if args.command == "upload":
             if args.pending:
                 if args.logs:

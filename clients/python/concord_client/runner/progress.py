@@ -7,20 +7,11 @@ Messages are JSON lines far below PIPE_BUF, so each write is atomic.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from inspect_ai.hooks import Hooks, SampleEnd, TaskStart, hooks
 
-
-def send(fd: int | None, message: dict[str, Any]) -> None:
-    if fd is None:
-        return
-    # OSError: the supervisor is gone; the child dies with it (PR_SET_PDEATHSIG)
-    with contextlib.suppress(OSError):
-        os.write(fd, (json.dumps(message) + "\n").encode())
+from concord_client.runner.child import send
 
 
 def planned_samples(spec) -> int:

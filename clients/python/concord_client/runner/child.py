@@ -1,22 +1,32 @@
 """What runs inside the evaluation child process: one Inspect `eval()`, nothing else.
 
-The child never touches the database (it inherited no connection: the supervisor closes them
-before forking). It reports progress and its outcome through the pipe, and always leaves with
-`os._exit`, so none of the Celery worker's code runs in it after the fork.
+The child talks to nobody but its supervisor: it reports progress and its outcome through the
+pipe, and always leaves with `os._exit`, so none of the worker's code (Celery's, Django's, the
+`concord worker` loop) runs in it after the fork.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib
+import json
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from evaluations.runner.progress import ProgressHooks, send
-
 _PR_SET_PDEATHSIG = 1
+
+
+def send(fd: int | None, message: dict[str, Any]) -> None:
+    """One JSON line to the supervisor (far below PIPE_BUF, so each write is atomic)."""
+    if fd is None:
+        return
+    # OSError: the supervisor is gone; the child dies with it (PR_SET_PDEATHSIG)
+    with contextlib.suppress(OSError):
+        os.write(fd, (json.dumps(message) + "\n").encode())
 
 
 def _die_with_parent() -> None:
@@ -30,28 +40,41 @@ def _die_with_parent() -> None:
 
 
 def _reset_signals() -> None:
-    # Celery pool processes ignore SIGINT and trap SIGTERM/SIGUSR1; an evaluation wants the
-    # defaults, with SIGINT raising KeyboardInterrupt so that Inspect cancels cleanly (its asyncio
-    # runner turns it into task cancellation and writes a `cancelled` log).
+    # Celery pool processes ignore SIGINT and trap SIGTERM/SIGUSR1, `concord worker` traps
+    # SIGINT/SIGTERM; an evaluation wants the defaults, with SIGINT raising KeyboardInterrupt so
+    # that Inspect cancels cleanly (its asyncio runner turns it into task cancellation and writes
+    # a `cancelled` log).
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for signum in (signal.SIGTERM, signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
 
 
-def run_eval(spec: dict[str, Any], fd: int) -> NoReturn:
-    """Build the task, run it, report how it ended, exit. `spec` holds plain values only."""
+def _error_text(exc: BaseException) -> str:
+    message = str(exc) or exc.__class__.__name__
+    messages = getattr(exc, "messages", None)  # e.g. a Django ValidationError from a task
+    if isinstance(messages, list) and messages:
+        message = " ".join(str(m) for m in messages)
+    return f"{exc.__class__.__name__}: {message}"[:2000]
+
+
+def run_eval(spec: dict[str, Any], fd: int, preload: Sequence[str] = ()) -> NoReturn:
+    """Import the `preload` modules, build the task, run it, report how it ended, exit.
+    `spec` holds plain values only: `ref`, `task_args`, `eval_kwargs`."""
     code = 1
     try:
         _reset_signals()
         _die_with_parent()
+        from concord_client.runner.progress import ProgressHooks
+
         ProgressHooks.fd, ProgressHooks.done = fd, 0
 
         from inspect_ai import eval as inspect_eval
 
-        import evaluations.suites.demo_model  # noqa: F401  (registers the concord-demo models)
-        from evaluations.runner.offline import ensure_tiktoken_encodings
-        from evaluations.runner.refs import load_task
+        from concord_client.runner.offline import ensure_tiktoken_encodings
+        from concord_client.runner.refs import load_task
 
+        for module in preload:
+            importlib.import_module(module)
         ensure_tiktoken_encodings()
         task = load_task(spec["ref"], spec.get("task_args"))
         logs = inspect_eval(task, **spec["eval_kwargs"])
@@ -63,6 +86,7 @@ def run_eval(spec: dict[str, Any], fd: int) -> NoReturn:
                     "event": "finished",
                     "status": log.status,
                     "location": log.location,
+                    "eval_id": log.eval.eval_id,
                     "error": log.error.message if log.error else "",
                 },
             )
@@ -73,10 +97,7 @@ def run_eval(spec: dict[str, Any], fd: int) -> NoReturn:
         send(fd, {"event": "finished", "status": "cancelled", "location": "", "error": ""})
         code = 0
     except BaseException as exc:
-        message = str(exc) or exc.__class__.__name__
-        if hasattr(exc, "messages"):  # a Django ValidationError from load_task
-            message = " ".join(exc.messages)
-        send(fd, {"event": "crashed", "message": f"{exc.__class__.__name__}: {message}"[:2000]})
+        send(fd, {"event": "crashed", "message": _error_text(exc)})
     finally:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(Exception):  # nothing left to report to
