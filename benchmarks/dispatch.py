@@ -6,13 +6,13 @@
     each job without running it: this measures the way to the worker, not the evaluation.
     Beside it, in the same run and on the same broker and worker, 200 round trips of a no-op
     Celery task (send -> result back), and their one-way part (send -> task starts).
-(b) Pool dispatch: the same 200 jobs for a project whose institute runs its jobs on a worker
+(b) Scale-out: 40 short jobs (`mockllm/model` on the shipped knowledge QA suite, 5 samples each:
+    fork, Inspect eval, ingestion) queued at once, run by the product's worker
+    (`celery -A config worker -Q evals`) with `--concurrency 1`, then 2; jobs/s and the ratio.
+(c) Pool dispatch: the same 200 jobs for a project whose institute runs its jobs on a worker
     pool, until a pool worker's claim (`benchmarks.pool_claimer`: one process long-polling
     `POST /api/v1/worker/claim/` with the pool's credential over HTTP, as `concord worker` does),
     side by side with (a) on the same gunicorn: the ratio to the Celery dispatch.
-(c) Scale-out: 40 short jobs (`mockllm/model` on the shipped knowledge QA suite, 5 samples each:
-    fork, Inspect eval, ingestion) queued at once, run by the product's worker
-    (`celery -A config worker -Q evals`) with `--concurrency 1`, then 2; jobs/s and the ratio.
 
     python benchmarks/dispatch.py [--jobs 200 --scale-jobs 40]
 """
