@@ -11,6 +11,7 @@ from evaluations.api.findings import FindingViewSet
 from evaluations.api.guidelines import GuidelineViewSet
 from evaluations.api.imports import RunImportViewSet
 from evaluations.api.jobs import JobViewSet, TaskViewSet
+from evaluations.api.pools import WorkerPoolViewSet
 from evaluations.api.projects import ProjectViewSet, SystemViewSet
 from evaluations.api.runs import RunSampleViewSet, RunViewSet
 from evaluations.api.worker import WorkerClaimViewSet, WorkerJobViewSet
@@ -50,6 +51,7 @@ router.register("external-runs", ExternalRunViewSet, basename="external-run")
 router.register("exchanges", ExchangeViewSet, basename="exchange")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 # Institutes' worker pools (`concord worker`): pool credentials only.
+router.register("worker-pools", WorkerPoolViewSet, basename="worker-pool")
 router.register("worker/jobs", WorkerJobViewSet, basename="worker-job")
 router.register("worker", WorkerClaimViewSet, basename="worker")
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from config.api.inputs import input_names, validated_input
 from config.api.parsers import JSONParser
 from config.api.permissions import SIGNED_IN
+from evaluations.api import pools as pools_api
 from evaluations.api.project_filters import ProjectFilter, SystemFilter
 from evaluations.api.project_serializers import (
     AccessWindowCreateSerializer,
@@ -244,6 +245,24 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = validated_input(WorkstreamCreateSerializer, request)
         workstream = project_services.workstream_create(user=request.user, project=project, **data)
         return Response(WorkstreamSerializer(workstream).data, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Where each participating institute's jobs run: its worker pool, or Concord's",
+        responses=pools_api.ParticipationPoolSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Choose the worker pool that runs an institute's jobs (project leads)",
+        request=pools_api.ParticipationPoolInputSerializer,
+        responses=pools_api.ParticipationPoolSerializer(many=True),
+    )
+    @action(detail=True, methods=["get", "post"], url_path="worker-pools", url_name="worker-pools")
+    def worker_pools(self, request, slug=None):
+        project = self.get_object()
+        if request.method == "POST":
+            pools_api.project_pool_choose(request, project)
+        return Response(pools_api.project_pools(project))
 
     def _workstream(self, workstream_id) -> Workstream:
         project = self.get_object()

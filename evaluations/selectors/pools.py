@@ -32,6 +32,13 @@ def pools_of(institute: Institute) -> QuerySet[WorkerPool]:
     )
 
 
+def pools_managed_by(user) -> QuerySet[WorkerPool]:
+    """Every pool of the institutes the user leads (every institute's, for a programme manager)."""
+    return WorkerPool.objects.filter(
+        institute__in=access.manageable_institutes(user)
+    ).select_related("institute", "created_by")
+
+
 def pool_for(user, code: str, pk: int) -> WorkerPool:
     institute = pool_institute_for(user, code)
     pool = WorkerPool.objects.select_related("institute").filter(institute=institute, pk=pk).first()

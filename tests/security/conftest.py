@@ -27,6 +27,7 @@ from evaluations.models import (
     Participation,
     Workstream,
 )
+from evaluations.services.pools import pool_create
 from institutes.models import Membership, Role
 from tests.evaluations.factories import (
     AISystemFactory,
@@ -171,6 +172,8 @@ def two_worlds(security_world):
         model="mockllm/model",
         host=f"{FOREIGN}-host",
     )
+    # C's own machines (a pool of C's, made by its lead charlie).
+    pool, _ = pool_create(institute=w.institute_c, name=f"{FOREIGN}-pool", by=w.users["outsider"])
     Workstream.objects.create(
         project=project,
         domain=Domain.objects.get(slug="cyber"),
@@ -201,6 +204,7 @@ def two_worlds(security_world):
                 "guideline": guideline,
                 "exchange": exchange,
                 "external_run": external_run,
+                "pool": pool,
             },
         }
     )

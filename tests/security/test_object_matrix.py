@@ -42,6 +42,7 @@ from evaluations.models import (
     Finding,
     Guideline,
     SampleResult,
+    WorkerPool,
 )
 from exchanges.models import Exchange
 from institutes.services import token_create, token_revoke
@@ -72,6 +73,7 @@ LIST_MODELS = {
     "run-import-list": None,  # POST only
     "external-run-list": ExternalRun,
     "webhook-list": Webhook,  # an institute's, for its leads
+    "worker-pool-list": WorkerPool,  # an institute's, for its leads
 }
 
 
@@ -88,6 +90,7 @@ def foreign_ids(w) -> dict[type, set[int]]:
         Exchange: {f["exchange"].pk},
         ExternalRun: {f["external_run"].pk},
         Webhook: set(Webhook.objects.filter(institute=w.institute_c).values_list("pk", flat=True)),
+        WorkerPool: {f["pool"].pk},
     }
 
 
@@ -109,6 +112,7 @@ def a_side_ids(w) -> dict[type, set[int]]:
         Exchange: set(Exchange.objects.values_list("pk", flat=True)) - foreign[Exchange],
         ExternalRun: set(ExternalRun.objects.values_list("pk", flat=True)) - foreign[ExternalRun],
         Webhook: set(Webhook.objects.values_list("pk", flat=True)) - foreign[Webhook],
+        WorkerPool: set(WorkerPool.objects.values_list("pk", flat=True)) - foreign[WorkerPool],
     }
 
 
