@@ -22,6 +22,7 @@ A bucket that does not answer raises `StorageUnavailable`; a log that is not the
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import shutil
@@ -119,6 +120,17 @@ def _boto_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # pragma: no cover (boto3 is a dependency)
         return ()
     return (BotoCoreError, ClientError)
+
+
+@contextlib.contextmanager
+def answering() -> Iterator[None]:
+    """Around direct calls to `log_storage()`: a bucket that does not answer raises
+    StorageUnavailable (an API answers 503; a task retries), a missing object
+    FileNotFoundError, never a transport error of boto's."""
+    try:
+        yield
+    except _boto_errors() as exc:
+        raise _unavailable(exc) from exc
 
 
 # --------------------------------------------------------------------------------------------

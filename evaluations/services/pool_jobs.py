@@ -32,6 +32,7 @@ from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
 
+from evaluations import logstore
 from evaluations.models import EvaluationJob, WorkerPool
 from evaluations.models.pools import CREDENTIAL_PREFIX, hash_credential
 from evaluations.results.transcripts import log_storage
@@ -232,22 +233,23 @@ def pool_job_store_log(
     name = f"{_attempt_prefix(job, attempt)}{eval_id}.eval"
     storage = log_storage()
     created = False
-    if not storage.exists(name):
-        with tempfile.TemporaryFile(prefix="concord-pool-log-") as staged:
-            size = 0
-            while chunk := stream.read(1024 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise UploadTooLarge(f"The log is larger than {limit} bytes.")
-                staged.write(chunk)
-            if size == 0:
-                raise ValidationError("The log is empty.")
-            staged.seek(0)
-            stored = storage.save(name, File(staged, name=name))
-        if stored != name:  # another upload of the same log won the race: keep one copy
-            storage.delete(stored)
-        else:
-            created = True
+    with logstore.answering():  # a bucket that does not answer: 503, and the worker retries
+        if not storage.exists(name):
+            with tempfile.TemporaryFile(prefix="concord-pool-log-") as staged:
+                size = 0
+                while chunk := stream.read(1024 * 1024):
+                    size += len(chunk)
+                    if size > limit:
+                        raise UploadTooLarge(f"The log is larger than {limit} bytes.")
+                    staged.write(chunk)
+                if size == 0:
+                    raise ValidationError("The log is empty.")
+                staged.seek(0)
+                stored = storage.save(name, File(staged, name=name))
+            if stored != name:  # another upload of the same log won the race: keep one copy
+                storage.delete(stored)
+            else:
+                created = True
     if not job_update_owned(job, log_file=name, heartbeat_at=timezone.now()):
         raise NotHeld(f"Job {job.pk} attempt {attempt} is not held by this pool any more.")
     return created
@@ -333,7 +335,12 @@ def pool_job_ingest(*, job_id: int, attempt: int, status: str, error: str, eval_
     with tempfile.TemporaryDirectory(prefix="concord-pool-ingest-") as staging:
         local = Path(staging) / f"log{suffix}"
         try:
-            with log_storage().open(job.log_file, "rb") as source, local.open("wb") as target:
+            # A bucket that does not answer: StorageUnavailable, which the task retries.
+            with (
+                logstore.answering(),
+                log_storage().open(job.log_file, "rb") as source,
+                local.open("wb") as target,
+            ):
                 shutil.copyfileobj(source, target, 1024 * 1024)
         except FileNotFoundError as exc:
             with audit.acting_as(**context):

@@ -63,3 +63,19 @@ def test_a_pool_log_is_stored_in_the_bucket_and_ingested_from_there(
     assert not list(settings.CONCORD_LOG_DIR.glob("**/*.eval"))  # nothing on the web's disk
     sample = job.run.samples.order_by("sample_id").first()
     assert transcripts.transcript_for(job.run, sample).source == "log"
+
+
+def test_a_pool_upload_while_the_bucket_is_down_is_a_503_the_worker_retries(
+    settings, tmp_path, own_s3_server, client_a, pool_job, qa_log
+):
+    from tests.api_clients import error_of
+    from tests.evaluations.logstore.conftest import use_bucket
+
+    use_bucket(settings, tmp_path, own_s3_server)
+    assert claim(client_a).status_code == 200
+    own_s3_server.stop()
+    response = upload(client_a, pool_job, qa_log)
+    assert response.status_code == 503, response.content
+    assert error_of(response)["code"] == "storage_unavailable"
+    pool_job.refresh_from_db()
+    assert (pool_job.status, pool_job.log_file) == ("running", "")  # nothing changed
