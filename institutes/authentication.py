@@ -13,21 +13,29 @@ from institutes.models import ApiToken, hash_token
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+def bearer_credential(request, *, what: str = "token") -> str | None:
+    """The credential of an `Authorization: Bearer <credential>` header (None without one);
+    AuthenticationFailed (401) for a malformed header. `what` names it in the message."""
+    header = authentication.get_authorization_header(request).split()
+    if not header or header[0].lower() != b"bearer":
+        return None
+    if len(header) != 2:
+        raise exceptions.AuthenticationFailed(
+            f"Malformed Authorization header: use 'Bearer <{what}>'."
+        )
+    try:
+        return header[1].decode()
+    except UnicodeError as exc:
+        raise exceptions.AuthenticationFailed(f"The {what} contains invalid characters.") from exc
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+        raw = bearer_credential(request)
+        if raw is None:
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed(
-                "Malformed Authorization header: use 'Bearer <token>'."
-            )
-        try:
-            raw = header[1].decode()
-        except UnicodeError as exc:
-            raise exceptions.AuthenticationFailed("The token contains invalid characters.") from exc
         token = (
             ApiToken.objects.usable()
             .select_related("user")

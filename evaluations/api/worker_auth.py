@@ -17,24 +17,16 @@ from config.api.throttling import PerClientRateThrottle
 from evaluations.models import WorkerPool
 from evaluations.models.pools import CREDENTIAL_PREFIX
 from evaluations.services.pool_jobs import pool_by_credential
-from institutes.authentication import BearerTokenAuthentication
+from institutes.authentication import BearerTokenAuthentication, bearer_credential
 
 
 class WorkerPoolAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+        raw = bearer_credential(request, what="pool credential")
+        if raw is None:
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed(
-                "Malformed Authorization header: use 'Bearer <pool credential>'."
-            )
-        try:
-            raw = header[1].decode()
-        except UnicodeError as exc:
-            raise exceptions.AuthenticationFailed("The credential has invalid characters.") from exc
         if not raw.startswith(CREDENTIAL_PREFIX):
             # A user's token: invalid, expired or revoked -> 401 (as everywhere); valid -> 403.
             BearerTokenAuthentication().authenticate(request)
