@@ -257,7 +257,14 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         request=pools_api.ParticipationPoolInputSerializer,
         responses=pools_api.ParticipationPoolSerializer(many=True),
     )
-    @action(detail=True, methods=["get", "post"], url_path="worker-pools", url_name="worker-pools")
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="worker-pools",
+        url_name="worker-pools",
+        pagination_class=None,  # one row per participating institute: a plain list
+        filter_backends=[],
+    )
     def worker_pools(self, request, slug=None):
         project = self.get_object()
         if request.method == "POST":
