@@ -107,7 +107,7 @@ class ParticipationPoolSerializer(serializers.ModelSerializer):
         return obj.worker_pool_id
 
     def get_runs_on(self, obj) -> str:
-        pool = pool_services.pool_for(project=obj.project_id, institute=obj.institute_id)
+        pool = self.context["runs_on"].get(obj.institute_id)
         return pool.name if pool is not None else "concord"
 
 
@@ -176,7 +176,11 @@ class WorkerPoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
 def project_pools(project) -> Any:
     """Where each participating institute's jobs run in the project (serialized rows)."""
-    return ParticipationPoolSerializer(participations_with_pools(project), many=True).data
+    participations = list(participations_with_pools(project))
+    runs_on = pool_services.pools_for(
+        project=project, institutes=[p.institute_id for p in participations]
+    )
+    return ParticipationPoolSerializer(participations, many=True, context={"runs_on": runs_on}).data
 
 
 def project_pool_choose(request, project) -> None:

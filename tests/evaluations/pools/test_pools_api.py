@@ -116,3 +116,24 @@ def test_a_project_lead_chooses_the_pool_that_runs_an_institutes_jobs(
     assert unknown.status_code == 400
     back = bearer(alice).post(url, {"institute": institute_a.code, "pool": None}, format="json")
     assert {r["institute"]: r for r in back.json()}[institute_a.code]["pool"] is None
+
+
+def test_where_each_institutes_jobs_run_is_read_in_a_fixed_number_of_queries(
+    project, alice, institute_a, institute_b, pm, django_assert_num_queries
+):
+    from evaluations.services.pools import pool_create
+    from tests.evaluations.factories import ParticipationFactory
+    from tests.factories import InstituteFactory
+
+    pool_create(institute=institute_b, name="b-default", by=pm, is_default=True)
+    client = bearer(alice)
+    url = f"/api/v1/projects/{project.slug}/worker-pools/"
+    client.get(url)  # the token's first use is written once
+    with django_assert_num_queries(14) as two:
+        rows = {row["institute"]: row["runs_on"] for row in client.get(url).json()}
+    assert rows == {institute_a.code: "concord", institute_b.code: "b-default"}
+    # A third and a fourth participant cost no query more.
+    for code in ("inst-x", "inst-y"):
+        ParticipationFactory(project=project, institute=InstituteFactory(code=code))
+    with django_assert_num_queries(len(two.captured_queries)):
+        assert len(client.get(url).json()) == 4
