@@ -14,11 +14,13 @@ from evaluations.models.projects import (
     ProjectSystem,
     Workstream,
 )
+from evaluations.models.queues import ReviewAssignment, ReviewQueue, ReviewQueueItem
 from evaluations.models.results import (
     EvaluationRun,
     PinnedRun,
     ReviewLabel,
     RunScore,
+    RunScorer,
     SampleResult,
     SampleReview,
 )
@@ -42,8 +44,12 @@ __all__ = [
     "PinnedRun",
     "ProjectGuideline",
     "ProjectSystem",
+    "ReviewAssignment",
     "ReviewLabel",
+    "ReviewQueue",
+    "ReviewQueueItem",
     "RunScore",
+    "RunScorer",
     "SampleResult",
     "SampleReview",
     "WorkerPool",

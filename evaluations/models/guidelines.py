@@ -53,6 +53,19 @@ class GuidelineVersion(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     approved_at = models.DateTimeField(null=True, blank=True)
+    review_labels = models.ManyToManyField(
+        "evaluations.ReviewLabel",
+        blank=True,
+        related_name="guideline_versions",
+        help_text="The labels reviewers choose from in review queues under this version "
+        "(the default set when empty).",
+    )
+    judge_min_kappa = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="An LLM judge whose Cohen's kappa with the human majority is below this is "
+        "flagged on every result that depends on it (empty: no threshold).",
+    )
 
     class Meta:
         ordering = ["guideline__code", "-number"]

@@ -228,16 +228,60 @@ class SampleResult(KeptModel):
         return f"{self.sample_id}#{self.epoch}"
 
 
+class RunScorer(models.Model):
+    """What one scorer of a run is: an automatic judge (a model grading the answers, e.g.
+    Inspect's `model_graded_qa`) or a rule, and, for a judge, which grader model it used.
+    Recorded at ingestion from the log's model roles and the scorer's parameters and metadata."""
+
+    run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="scorers")
+    name = models.CharField(max_length=200)
+    judge = models.BooleanField(
+        default=False, help_text="The scorer is a model grading the answers (an LLM judge)."
+    )
+    grader_model = models.CharField(
+        max_length=200, blank=True, help_text="The judge's model, as Inspect names it."
+    )
+
+    class Meta:
+        ordering = ["run", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "name"], name="runscorer_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.grader_model or 'rule'})"
+
+
 class ReviewLabel(models.Model):
-    """Labels reviewers give transcripts (refusal, tool-use fault, ...). Configurable."""
+    """Labels reviewers give transcripts (refusal, tool-use fault, ...). Configurable.
+
+    `verdict` is what the label says about the answer on the scorer's 0-1 scale (1 for
+    "Correct", 0 for "Incorrect"), or none when it says nothing about it ("Environment bug"):
+    a review's human score is its manual score, else its label's verdict."""
 
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=100)
+    verdict = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="The score this label stands for (1 right, 0 wrong); empty when it says "
+        "nothing about the answer.",
+    )
+    default = models.BooleanField(
+        default=False,
+        help_text="In the label set a review queue offers when no guideline sets one.",
+    )
 
     class Meta:
         ordering = ["order", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verdict__isnull=True) | Q(verdict__gte=0, verdict__lte=1),
+                name="reviewlabel_verdict_in_unit_interval",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
