@@ -1,7 +1,7 @@
 """Page routes of the evaluations app, one namespace per area: `dashboard:`, `projects:` (a project,
 its setup, findings and results), `guidelines:`, `jobs:`, `runs:` (runs, samples, comparisons,
 imports), `external_runs:` (evaluations reported by institutes' own machines), `pools:` (institutes'
-worker pools). Included from config.urls; the paths are the public ones (shared/DESIGN.md
+worker pools), `reviews:` (review queues, judge agreement, corrected results). Included from config.urls; the paths are the public ones (shared/DESIGN.md
 section 4)."""
 
 from django.urls import include, path
@@ -141,6 +141,10 @@ pool_patterns = [
     path("institutes/<slug:code>/pools/<int:pk>/default/", pools.pool_default, name="default"),
 ]
 
+# Review queues, the agreement of LLM judges with people, and results corrected by reviews.
+review_patterns: list = [
+]
+
 urlpatterns = [
     path("", include((dashboard_patterns, "dashboard"))),
     path("", include((project_patterns, "projects"))),
@@ -149,4 +153,5 @@ urlpatterns = [
     path("", include((run_patterns, "runs"))),
     path("", include((external_run_patterns, "external_runs"))),
     path("", include((pool_patterns, "pools"))),
+    path("", include((review_patterns, "reviews"))),
 ]
