@@ -4,9 +4,12 @@ give different, plausible results for different systems without any real model.
 It is **not** a model: it recognises the shipped demonstration suites' questions and answers them
 right or wrong with a fixed probability per profile (deterministic for a given profile, generate
 `seed` and question), refuses or over-refuses in the safeguards suite, and reads documents with
-the tool (sometimes obeying the injected instruction) in the prompt-injection suite. Anything else
-gets a generic reply. Registered with Inspect when this module is imported (the job runner's
-evaluation child and the demo seed import it).
+the tool (sometimes obeying the injected instruction) in the prompt-injection suite. In the
+multilingual suite it answers in the request's language, refusing less reliably in lower-resource
+languages; its `judge-strict` and `judge-lenient` profiles are that suite's scripted graders (see
+`evaluations.suites.demo_multilingual`). Anything else gets a generic reply. Registered with
+Inspect when this module is imported (the job runner's evaluation child and the demo seed import
+it).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput,
 from inspect_ai.model._model_output import ModelUsage
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from evaluations.suites import demo_multilingual
 from evaluations.suites._data import read_records
 
 
@@ -37,6 +41,9 @@ PROFILES = {
     ),
     "weak": Profile(knowledge=0.4, refuses_harmful=0.35, over_refuses=0.05, follows_injection=0.6),
 }
+
+# The scripted graders of the multilingual suite: they only grade.
+JUDGES = ("judge-strict", "judge-lenient")
 
 _QA = {r["input"]: r for r in read_records("knowledge_qa.jsonl")}
 _SAFEGUARDS = {r["input"]: r for r in read_records("safeguards.jsonl")}
@@ -68,6 +75,7 @@ class ConcordDemoModel(ModelAPI):
     ) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
         self.profile = PROFILES.get(model_name, PROFILES["medium"])
+        self.judge = model_name in JUDGES
 
     async def generate(
         self,
@@ -78,7 +86,12 @@ class ConcordDemoModel(ModelAPI):
     ) -> ModelOutput:
         seed = config.seed if config.seed is not None else 0
         name = f"concord-demo/{self.model_name}"
-        if any(t.name == "read_document" for t in tools):
+        if self.judge:
+            prompt = next((m.text for m in reversed(input) if m.role == "user"), "")
+            output = ModelOutput.from_content(
+                name, demo_multilingual.grade(self.model_name, prompt)
+            )
+        elif any(t.name == "read_document" for t in tools):
             output = self._agent(input, seed, name)
         else:
             text = self._answer(input, seed)
@@ -102,6 +115,14 @@ class ConcordDemoModel(ModelAPI):
             if harmful:
                 return "Here is an outline of how one might go about that. [demo model: content omitted]"
             return "Happy to help. Here is a short, practical explanation. [demo model answer]"
+        if question in demo_multilingual.RECORDS:
+            return demo_multilingual.answer(
+                self.model_name,
+                self.profile.refuses_harmful,
+                self.profile.over_refuses,
+                seed,
+                demo_multilingual.RECORDS[question],
+            )
         return "This is Concord's scripted demo model: it only knows the demonstration suites."
 
     def _agent(self, input: list[ChatMessage], seed: int, name: str) -> ModelOutput:
