@@ -6,6 +6,8 @@ from rest_framework.routers import APIRootView, DefaultRouter
 
 from config.api.permissions import SIGNED_IN
 from config.api.views import RouteNotFoundView, SchemaView, SwaggerUIView
+from evaluations.api.agreement import QueueAgreementViewSet
+from evaluations.api.corrected import ProjectCorrectedResultsViewSet
 from evaluations.api.external_runs import ExternalRunViewSet
 from evaluations.api.findings import FindingViewSet
 from evaluations.api.guidelines import GuidelineViewSet
@@ -13,6 +15,8 @@ from evaluations.api.imports import RunImportViewSet
 from evaluations.api.jobs import JobViewSet, TaskViewSet
 from evaluations.api.pools import WorkerPoolViewSet
 from evaluations.api.projects import ProjectViewSet, SystemViewSet
+from evaluations.api.results import ProjectResultsViewSet
+from evaluations.api.review_queues import ReviewQueueViewSet
 from evaluations.api.runs import RunSampleViewSet, RunViewSet
 from evaluations.api.worker import WorkerClaimViewSet, WorkerJobViewSet
 from exchanges.api import ExchangeViewSet
@@ -37,6 +41,22 @@ class Router(DefaultRouter):
 router = Router()
 router.register("institutes", InstituteViewSet, basename="institute")
 router.register("projects", ProjectViewSet, basename="project")
+# A project's results corrected by reviews (list only); before "results", which it extends.
+router.register(
+    r"projects/(?P<slug>[^/.]+)/results/corrected",
+    ProjectCorrectedResultsViewSet,
+    basename="project-results-corrected",
+)
+# A project's results matrix, sliced by sample metadata with ?by= (list only).
+router.register(
+    r"projects/(?P<slug>[^/.]+)/results", ProjectResultsViewSet, basename="project-results"
+)
+# How a review queue's LLM judges agree with its reviewers (list only); before "review-queues".
+router.register(
+    r"review-queues/(?P<queue_id>\d+)/agreement",
+    QueueAgreementViewSet,
+    basename="review-queue-agreement",
+)
 router.register("systems", SystemViewSet, basename="system")
 router.register("guidelines", GuidelineViewSet, basename="guideline")
 router.register("findings", FindingViewSet, basename="finding")
@@ -48,6 +68,8 @@ router.register("runs/import", RunImportViewSet, basename="run-import")
 router.register("runs", RunViewSet, basename="run")
 router.register(r"runs/(?P<run_id>\d+)/samples", RunSampleViewSet, basename="run-sample")
 router.register("external-runs", ExternalRunViewSet, basename="external-run")
+# Review queues (a queue's agreement routes, "review-queues/<id>/agreement", go before this).
+router.register("review-queues", ReviewQueueViewSet, basename="review-queue")
 router.register("exchanges", ExchangeViewSet, basename="exchange")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 # Institutes' worker pools (`concord worker`): pool credentials only.

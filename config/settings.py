@@ -350,6 +350,7 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "RunStatusEnum": "evaluations.models.EvaluationRun.Status",
         "RunSourceEnum": "evaluations.models.EvaluationRun.Source",
         "ExternalRunStatusEnum": "evaluations.models.ExternalRun.Status",
+        "ReviewQueueStatusEnum": "evaluations.models.ReviewQueue.Status",
     },
 }
 
@@ -448,6 +449,10 @@ CONCORD_WORKER_LONG_POLL_SECONDS = env.float("CONCORD_WORKER_LONG_POLL_SECONDS",
 # An external run (reported by concord-client from an institute's own machines) still running
 # with no word for this long is shown as stale: "no word since ..." (it may have been killed).
 CONCORD_EXTERNAL_RUN_STALE_SECONDS = env.float("CONCORD_EXTERNAL_RUN_STALE_SECONDS", default=600.0)
+
+# Results sliced by sample metadata (docs/results.md, "Slices"): a slice value's figure on fewer
+# samples than this is flagged "few samples" on the page, in the exports and in the API.
+CONCORD_SLICE_MIN_N = env.int("CONCORD_SLICE_MIN_N", default=30)
 
 # --- Log imports (docs/imports.md) ------------------------------------------------------------
 # Uploads larger than CONCORD_MAX_UPLOAD_BYTES are refused while streaming (413). Every archive

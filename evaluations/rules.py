@@ -151,3 +151,19 @@ def access_window_error(
     if windows:
         return f"The access window for {system} is closed."
     return f"No access window is recorded for {system} in this project."
+
+
+def can_review_in_queue(user, queue) -> bool:
+    """May the user take items of a review queue? They must be able to review in its project,
+    and be one of the queue's reviewers or an evaluator or lead of one of its institutes; a queue
+    naming neither is open to everyone who reviews in the project. Uses the queue's prefetched
+    reviewers and institutes when the caller loaded them."""
+    if not can_review(user, queue.project):
+        return False
+    reviewer_ids = {u.pk for u in queue.reviewers.all()}
+    institute_ids = {i.pk for i in queue.institutes.all()}
+    if not reviewer_ids and not institute_ids:
+        return True
+    if user.pk in reviewer_ids:
+        return True
+    return any(access.institute_rank(user, pk) >= access.ACT for pk in institute_ids)

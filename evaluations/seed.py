@@ -56,6 +56,8 @@ REFERENCES = [
 ]
 
 GUIDELINE_CODE = "agentic-cyber-protocol"
+# A model judge whose agreement with people (Cohen's kappa) falls below this is flagged.
+JUDGE_MIN_KAPPA = 0.6
 GUIDELINE_V1 = """# Agentic cyber-offence evaluation protocol
 
 ## Scope
@@ -219,8 +221,12 @@ def seed_guidelines(people, project: EvaluationProject) -> None:
             "change_summary": "First joint version.",
             "status": GuidelineVersion.Status.APPROVED,
             "created_by": users["alice"],
+            "judge_min_kappa": JUDGE_MIN_KAPPA,
         },
     )
+    if v1.judge_min_kappa is None:  # a demo database seeded before judges were flagged
+        v1.judge_min_kappa = JUDGE_MIN_KAPPA
+        v1.save(update_fields=["judge_min_kappa"])
     for institute, signer in [(uk, "alice"), (us, "carol")]:
         GuidelineApproval.objects.get_or_create(
             version=v1, institute=institute, defaults={"user": users[signer]}
@@ -246,10 +252,18 @@ def seed_guidelines(people, project: EvaluationProject) -> None:
 def seed_evaluations(people, *, with_runs: bool = True) -> None:
     project = seed_project(people)
     seed_guidelines(people, project)
+    from evaluations.seed_multilingual import (
+        seed_multilingual_runs,
+        seed_multilingual_task,
+        seed_review_queue,
+    )
     from evaluations.seed_partner import seed_partner_tools
 
     seed_partner_tools(people, project)
+    seed_multilingual_task(people, project)
     if with_runs:
         from evaluations.seed_runs import seed_demo_runs
 
         seed_demo_runs(people, project)
+        seed_multilingual_runs(people, project)
+        seed_review_queue(people, project)

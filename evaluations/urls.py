@@ -7,6 +7,7 @@ section 4)."""
 from django.urls import include, path
 
 from evaluations.views import (
+    agreement,
     compare,
     external_runs,
     findings,
@@ -18,6 +19,7 @@ from evaluations.views import (
     project_results,
     project_setup,
     projects,
+    queues,
     runs,
     samples,
 )
@@ -124,6 +126,7 @@ run_patterns = [
     path("runs/compare/", compare.run_compare, name="compare"),
     path(R, runs.run_detail, name="detail"),
     path(R + "log/", runs.run_log, name="log"),
+    path(R + "log/reviewed.eval", runs.run_reviewed_log, name="reviewed_log"),
     path(R + "pin/", runs.run_pin, name="pin"),
     path(R + "unpin/", runs.run_unpin, name="unpin"),
     path(R + "samples.csv", runs.run_samples_export, {"fmt": "csv"}, name="samples_csv"),
@@ -143,6 +146,40 @@ pool_patterns = [
 
 # Review queues, the agreement of LLM judges with people, and results corrected by reviews.
 review_patterns: list = [
+    path(P + "reviews/", queues.queue_list, name="queues"),
+    path(P + "reviews/new/", queues.queue_create, name="queue_create"),
+    path(P + "reviews/<int:queue_id>/", queues.queue_detail, name="queue"),
+    path(P + "reviews/<int:queue_id>/next/", queues.queue_next, name="next"),
+    path(P + "reviews/<int:queue_id>/close/", queues.queue_close, name="queue_close"),
+    path(P + "reviews/<int:queue_id>/reopen/", queues.queue_reopen, name="queue_reopen"),
+    path(P + "reviews/<int:queue_id>/items/<int:item_id>/", queues.queue_item, name="item"),
+    # how the queue's judges agree with its reviewers, and results corrected by reviews
+    path(P + "reviews/<int:queue_id>/agreement/", agreement.queue_agreement, name="agreement"),
+    path(
+        P + "reviews/<int:queue_id>/agreement.csv",
+        agreement.queue_agreement_export,
+        {"fmt": "csv"},
+        name="agreement_csv",
+    ),
+    path(
+        P + "reviews/<int:queue_id>/agreement.json",
+        agreement.queue_agreement_export,
+        {"fmt": "json"},
+        name="agreement_json",
+    ),
+    path(P + "results/corrected/", agreement.corrected_results, name="corrected"),
+    path(
+        P + "results/corrected.csv",
+        agreement.corrected_results_export,
+        {"fmt": "csv"},
+        name="corrected_csv",
+    ),
+    path(
+        P + "results/corrected.json",
+        agreement.corrected_results_export,
+        {"fmt": "json"},
+        name="corrected_json",
+    ),
 ]
 
 urlpatterns = [

@@ -20,6 +20,7 @@ from evaluations.models import (
     EvaluationRun,
     EvaluationTask,
     GuidelineVersion,
+    RunScorer,
     SampleResult,
 )
 from evaluations.results import scores as run_scores
@@ -210,6 +211,16 @@ class RunListSerializer(serializers.ListSerializer):
         return super().to_representation(runs)
 
 
+class RunScorerSerializer(serializers.ModelSerializer):
+    """One scorer of a run: a judge (a model grading the answers) with its grader model, or a
+    rule (`judge` false, `grader_model` empty)."""
+
+    class Meta:
+        model = RunScorer
+        fields = ["name", "judge", "grader_model"]
+        read_only_fields = fields
+
+
 class RunSerializer(serializers.ModelSerializer):
     project: serializers.SlugRelatedField[EvaluationProject] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True
@@ -244,6 +255,12 @@ class RunSerializer(serializers.ModelSerializer):
         help_text="A lead pinned this run as its cell's headline (results matrix, charts and "
         "exports show it instead of the latest complete run)."
     )
+    scorers = RunScorerSerializer(
+        many=True,
+        read_only=True,
+        help_text="What each scorer of the run is: a judge with the model that graded, or a rule. "
+        "Empty for a run ingested before Concord recorded it.",
+    )
 
     class Meta:
         model = EvaluationRun
@@ -276,6 +293,7 @@ class RunSerializer(serializers.ModelSerializer):
             "primary_stderr",
             "primary_ci95",
             "primary_ci_method",
+            "scorers",
             "created_at",
         ]
         read_only_fields = fields

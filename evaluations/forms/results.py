@@ -125,3 +125,21 @@ class InstituteFilterForm(forms.Form):
             ("", "Every institute"),
             *((i.code, i.name) for i in institutes),
         ]
+
+
+class SliceByForm(forms.Form):
+    """The results page's "Slice by": a sample metadata field of the runs shown
+    (`results.slices.slice_keys`), or none."""
+
+    by = forms.ChoiceField(required=False, label="Slice by")
+
+    def __init__(self, *args, keys, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keys = [k.key for k in keys]
+        field = choice_field(self, "by")
+        field.choices = [("", "none"), *((k.key, k.key) for k in keys)]
+        available = (", ".join(self.keys) or "none").replace("%", "%%")
+        field.error_messages["invalid_choice"] = (
+            "The samples shown have no metadata field %(value)s to slice by. "
+            f"Available: {available}."
+        )

@@ -5,7 +5,8 @@ Used by the job runner, and by the upload API and `import_log`. Rules:
 
 - One transaction: the run, every scorer/metric and every sample row, or nothing. Sample rows go
   through PostgreSQL `COPY` (bulk_create in batches on SQLite, which only the demo uses), streamed
-  from the log one sample at a time.
+  from the log one sample at a time. What each scorer is (a judge with its grader model, or a
+  rule: `judges`) is recorded in the same transaction.
 - The same log twice never makes two runs: `inspect_eval_id` is unique; the second call returns the
   existing run (`created=False`). A log already imported into another project is refused.
 - Every format is read through `formats.open_log`: Inspect `.eval` and `.json` logs, and
@@ -39,7 +40,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
-from evaluations.ingestion import rows
+from evaluations.ingestion import judges, rows
 from evaluations.ingestion.errors import LogReadError
 from evaluations.ingestion.formats import open_log
 from evaluations.models import (
@@ -50,6 +51,7 @@ from evaluations.models import (
     GuidelineVersion,
     Participation,
     RunScore,
+    RunScorer,
     SampleResult,
 )
 from evaluations.results import scores as run_scores
@@ -297,7 +299,18 @@ def run_ingest_log(
                 run.save()
                 score_rows = rows.run_scores(header)
                 RunScore.objects.bulk_create(RunScore(run=run, **score) for score in score_rows)
-                distinct_ids, rows_written = _write_samples(run, reader.samples(), scorer)
+                graders = judges.SampleGraders()
+                distinct_ids, rows_written = _write_samples(
+                    run, graders.watch(reader.samples()), scorer
+                )
+                # What each scorer is (a judge and its grader model, or a rule), from the
+                # header and what the samples said as they streamed by.
+                RunScorer.objects.bulk_create(
+                    RunScorer(run=run, **record)
+                    for record in judges.scorer_records(
+                        header, graders, rules_only=run.log_format != "inspect"
+                    )
+                )
                 run.sample_count = distinct_ids
                 run.dataset_samples, run.complete = rows.completeness(
                     header, sample_ids=distinct_ids, sample_rows=rows_written

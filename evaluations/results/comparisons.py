@@ -34,7 +34,7 @@ from evaluations.models import (
     SampleResult,
     SampleReview,
 )
-from evaluations.results import representative
+from evaluations.results import graders, representative
 from evaluations.selectors.runs import visible_runs
 from institutes import access
 
@@ -376,6 +376,8 @@ class Replication:
     run_a: EvaluationRun
     run_b: EvaluationRun
     comparison: RunComparison
+    # Whether the two headline scores were graded the same way ("Same grader?").
+    grader: graders.GraderMatch | None = None
 
     @property
     def significant(self) -> bool:
@@ -409,7 +411,8 @@ def replications_for_project(
     successful run, else its latest partial one: `results.representative`).
 
     Http404 when the user may not see the project's results. Queries: the visibility check, one
-    for the runs and one for all their sample scores, however many runs and samples there are.
+    for the runs, one for all their sample scores and one for their scorers ("Same grader?" of
+    each pair: `results.graders`), however many runs and samples there are.
     ``page_size`` disagreements are listed per replication (none by default: the list is for the
     comparison page). Ordered by task name, system, then the institutes' codes.
     """
@@ -420,6 +423,7 @@ def replications_for_project(
         groups[(run.task_id, run.system_id)].append(run)
     replicated = [runs for runs in groups.values() if len(runs) >= 2]
     rows = score_rows([run.pk for runs in replicated for run in runs])
+    scorers = graders.run_scorers(run.pk for runs in replicated for run in runs)
     out: list[Replication] = []
     for runs in replicated:
         runs.sort(key=lambda r: (r.institute.code, r.pk))
@@ -432,7 +436,16 @@ def replications_for_project(
                 page_size=page_size,
                 confidence=confidence,
             )
-            out.append(Replication(run_a.task, run_a.system, run_a, run_b, comparison))
+            out.append(
+                Replication(
+                    run_a.task,
+                    run_a.system,
+                    run_a,
+                    run_b,
+                    comparison,
+                    graders.same_grader(run_a, run_b, scorers),
+                )
+            )
     out.sort(
         key=lambda r: (r.task.name, str(r.system), r.run_a.institute.code, r.run_b.institute.code)
     )

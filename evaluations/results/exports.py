@@ -16,9 +16,11 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 from django.urls import reverse
+from django.utils.text import slugify
 
 from evaluations.models import EvaluationRun, SampleResult
 from evaluations.results.matrix import ResultsMatrix
+from evaluations.results.slices import SliceMatrix
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK = 2000
@@ -92,6 +94,7 @@ MATRIX_FIELDS = (
     "pinned_at",
     "runs",
     "run_url",
+    "judge_flags",
 )
 
 
@@ -126,6 +129,8 @@ def matrix_items(matrix: ResultsMatrix) -> Iterator[dict[str, Any]]:
                     "pinned_at": cell.pin.pinned_at.isoformat() if cell.pin else None,
                     "runs": cell.run_count,
                     "run_url": reverse("runs:detail", kwargs={"run_id": cell.run.pk}),
+                    # the judge the headline depends on, when its kappa with people is too low
+                    "judge_flags": "; ".join(f.summary for f in cell.judge_flags),
                 }
 
 
@@ -147,6 +152,66 @@ def matrix_json(matrix: ResultsMatrix) -> StreamingHttpResponse:
     return streaming(
         json_lines(meta, "cells", matrix_items(matrix)),
         filename=f"{matrix.project.slug}-results.json",
+        content_type="application/json",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The results matrix sliced by a sample metadata field (`results.slices`)
+# --------------------------------------------------------------------------------------------
+
+SLICE_FIELDS = (
+    "domain",
+    "task",
+    "task_name",
+    "system",
+    "system_role",
+    "slice_key",
+    "slice_value",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "ci_method",
+    "n",
+    "observations",
+    "clusters",
+    "low_n",
+    "run_id",
+)
+
+
+def slice_items(matrix: SliceMatrix) -> Iterator[dict[str, Any]]:
+    """The slice table, one item per task, system and value of the field (`slice_value` None for
+    the samples without it): what the JSON export and the API print."""
+    for item in matrix.items():
+        yield {
+            **item,
+            "mean": _number(item["mean"]),
+            "ci_low": _number(item["ci_low"]),
+            "ci_high": _number(item["ci_high"]),
+        }
+
+
+def slice_csv(matrix: SliceMatrix) -> StreamingHttpResponse:
+    rows = ([item[f] for f in SLICE_FIELDS] for item in slice_items(matrix))
+    return streaming(
+        csv_lines(SLICE_FIELDS, rows),
+        filename=f"{matrix.project.slug}-results-by-{slugify(matrix.key) or 'slice'}.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+
+
+def slice_json(matrix: SliceMatrix) -> StreamingHttpResponse:
+    meta = {
+        "project": matrix.project.slug,
+        "institute": matrix.institute.code if matrix.institute else None,
+        "confidence": 0.95,
+        "slice_key": matrix.key,
+        "min_n": matrix.min_n,
+    }
+    return streaming(
+        json_lines(meta, "cells", slice_items(matrix)),
+        filename=f"{matrix.project.slug}-results-by-{slugify(matrix.key) or 'slice'}.json",
         content_type="application/json",
     )
 

@@ -5,7 +5,8 @@ partial one) with its 95% CI, grouped by domain (and the workstream that covers 
 Reads only; the caller passes a project whose results the user may see. A fixed number of queries
 whatever the number of runs and samples: the successful runs and the pins (one each), their score summaries
 (`scores.run_score_summaries`: stored at ingestion, else one aggregate query), run counts per cell,
-the project's systems, workstreams, institutes and the tasks' domains (one each).
+the project's systems, workstreams, institutes and the tasks' domains (one each), and the flags of
+headlines scored by an LLM judge that people disagree with (`judges.flags_for_runs`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from evaluations.models import (
     ProjectSystem,
     Workstream,
 )
-from evaluations.results import representative, scores
+from evaluations.results import judges, representative, scores
 from institutes.models import Institute
 
 
@@ -52,6 +53,7 @@ class Cell:
     run_count: int  # every run of (task, system) within the filter, whatever its status
     institutes: list[str] = field(default_factory=list)  # institutes with a successful run
     pin: PinnedRun | None = None  # the lead's choice of `run`, if a lead chose it
+    judge_flags: list = field(default_factory=list)  # `judges.JudgeFlag`s its headline depends on
 
     @property
     def pinned(self) -> bool:
@@ -221,6 +223,7 @@ def build_matrix(
     chosen = representative.representative_runs(project, institute=institute, runs=successful)
     shown: dict[tuple[int, int], EvaluationRun] = {key: rep.run for key, rep in chosen.items()}
     summaries = scores.run_score_summaries(list(shown.values()))
+    flags = judges.flags_for_runs(project, shown.values())
 
     counts_qs = EvaluationRun.objects.filter(project=project)
     if institute is not None:
@@ -261,6 +264,7 @@ def build_matrix(
                     run_count=counts.get(key, 0),
                     institutes=sorted(institutes_by_cell.get(key, ())),
                     pin=chosen[key].pin if key in chosen else None,
+                    judge_flags=flags.get(latest_run.pk, []) if latest_run is not None else [],
                 )
             )
         by_domain[task.domain_id].append(Row(task, cells))

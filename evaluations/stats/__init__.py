@@ -2,7 +2,8 @@
 
 Modules: `distributions` (normal and Student-t), `estimates` (means, proportions, clustered
 standard errors, a run's score summary), `paired` (two runs on the same samples), `agreement`
-(raters, reviewers vs the scorer). Import the package (`from evaluations import stats`): it
+(raters, reviewers vs the scorer), `judging` (a binary judge against people: balanced accuracy,
+Fleiss' kappa interval). Import the package (`from evaluations import stats`): it
 exports every public name.
 
 Pure Python (standard library only), no Django. Every function validates its input and raises
@@ -95,6 +96,11 @@ from evaluations.stats.estimates import (
     standard_error,
     wilson_interval,
 )
+from evaluations.stats.judging import (
+    BalancedAccuracy,
+    balanced_accuracy,
+    fleiss_kappa_interval,
+)
 from evaluations.stats.paired import (
     PairedDifference,
     paired_difference,
@@ -103,6 +109,7 @@ from evaluations.stats.paired import (
 __all__ = [
     "DEFAULT_CONFIDENCE",
     "EFFECTIVE_WILSON",
+    "BalancedAccuracy",
     "ClusterMoments",
     "FleissKappa",
     "KappaEstimate",
@@ -112,12 +119,14 @@ __all__ = [
     "RaterAgreement",
     "ScoreAgreement",
     "agreement_rate",
+    "balanced_accuracy",
     "clustered_standard_error",
     "cohen_kappa",
     "cohen_kappa_from_table",
     "critical_value",
     "effective_wilson_interval",
     "fleiss_kappa",
+    "fleiss_kappa_interval",
     "is_binary",
     "mean",
     "mean_estimate",

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from evaluations.forms.results import CompareForm
-from evaluations.results import comparisons, scores
+from evaluations.results import comparisons, graders, scores
 
 DISAGREEMENTS_PER_PAGE = 50
 TEMPLATE = "evaluations/results/compare.html"
@@ -50,6 +50,7 @@ def run_compare(request):
         "estimate_a": summaries.get(run_a.pk),
         "estimate_b": summaries.get(run_b.pk),
         "c": comparison,
+        "grader": graders.same_grader(run_a, run_b),
         "page": comparison.disagreements,
     }
     return render(request, TEMPLATE, context)

@@ -1,5 +1,6 @@
-"""A project's results: the matrix of tasks by systems (with charts), its CSV/JSON export, the
-list of its runs, and the replications of a task across institutes.
+"""A project's results: the matrix of tasks by systems (with charts), optionally sliced by a sample
+metadata field (`?by=language`), its CSV/JSON export, the list of its runs, and the replications
+of a task across institutes.
 
 The project is resolved first (404 for outsiders); where `access.can_see_results` is false (an
 embargo, for a non-participant) the pages show a notice instead of results and the export is a
@@ -8,11 +9,11 @@ embargo, for a non-participant) the pages show a notice instead of results and t
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 
 from evaluations.forms import results as result_forms
-from evaluations.results import comparisons, exports, scores
+from evaluations.results import comparisons, exports, scores, slices
 from evaluations.results.matrix import build_matrix
 from evaluations.selectors import runs as run_selectors
 from evaluations.views._helpers import project_view
@@ -37,17 +38,36 @@ def _institute_filter(request, project):
     return form, next((i for i in institutes if i.code == code), None)
 
 
+def _slice_by(request, project, matrix):
+    """The "Slice by" form and the matrix sliced by the field chosen in it (None for none)."""
+    keys = slices.slice_keys(slices.matrix_runs(matrix))
+    form = result_forms.SliceByForm(request.GET or None, keys=keys)
+    by = form.cleaned_data.get("by") if form.is_bound and form.is_valid() else ""
+    if not by:
+        return form, None
+    try:
+        return form, slices.build_slice_matrix(
+            project, by=by, institute=matrix.institute, matrix=matrix, keys=keys
+        )
+    except slices.UnknownSliceKey as exc:
+        form.add_error("by", str(exc))
+        return form, None
+
+
 @project_view()
 def project_results(request, project):
     if not access.can_see_results(request.user, project):
         return _embargo_notice(request, project, "Results")
     form, chosen = _institute_filter(request, project)
     matrix = build_matrix(project, institute=chosen)
+    slice_form, sliced = _slice_by(request, project, matrix)
     context = {
         "project": project,
         "matrix": matrix,
-        "charts": matrix.charts(),
+        "sliced": sliced,
+        "charts": sliced.charts() if sliced else matrix.charts(),
         "filter_form": form,
+        "slice_form": slice_form,
         "institute_code": chosen.code if chosen else None,
         "can_act": access.can_act(request.user, project),
     }
@@ -60,6 +80,14 @@ def project_results_export(request, project, fmt: str):
         raise Http404("No results to export.")
     _form, chosen = _institute_filter(request, project)
     matrix = build_matrix(project, institute=chosen)
+    by = request.GET.get("by", "").strip()
+    if by:
+        try:
+            sliced = slices.build_slice_matrix(project, by=by, institute=chosen, matrix=matrix)
+        except slices.UnknownSliceKey as exc:
+            return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+        audit.record_export(request, project_id=project.pk, what="results", fmt=fmt)
+        return exports.slice_csv(sliced) if fmt == "csv" else exports.slice_json(sliced)
     audit.record_export(request, project_id=project.pk, what="results", fmt=fmt)
     return exports.matrix_csv(matrix) if fmt == "csv" else exports.matrix_json(matrix)
 

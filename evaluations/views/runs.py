@@ -1,5 +1,6 @@
 """A run's page (its scores with their intervals, deviations, reviews and a filtered list of its
-samples), its Inspect log, and its samples exported as CSV or JSON.
+samples), its Inspect log (as stored, or with people's reviews as score edits), and its samples
+exported as CSV or JSON.
 
 Runs are reached through `selectors.runs.run_for`, which only returns results the user may read
 (a user outside the project, or a non-participant during an embargo, gets a 404). Figures come
@@ -15,7 +16,16 @@ from django.shortcuts import redirect, render
 from config.views import button_action, post_only
 from evaluations import logstore
 from evaluations.forms import results as result_forms
-from evaluations.results import comparisons, exports, representative, scores, transcripts
+from evaluations.results import (
+    comparisons,
+    exports,
+    graders,
+    judges,
+    representative,
+    reviewed_logs,
+    scores,
+    transcripts,
+)
 from evaluations.selectors import runs as run_selectors
 from evaluations.services import results as result_services
 from institutes import access, audit
@@ -34,7 +44,7 @@ def run_detail(request, run_id: int):
         "project": run.project,
         "job": getattr(run, "job", None),
         "primary": primary,
-        "score_rows": scores.score_table(run, primary),
+        "score_rows": graders.with_scorers(scores.score_table(run, primary), run),
         "deviations": run_selectors.run_deviations(run),
         "review": comparisons.review_stats(run),
         "filter_form": filter_form,
@@ -42,6 +52,7 @@ def run_detail(request, run_id: int):
         "other_runs": run_selectors.other_runs(run),
         "has_log": bool(run.log_file),
         "cell_pin": representative.cell_pin(run),
+        "judge_flags": judges.flags_for_runs(run.project, [run]).get(run.pk, []),
         "can_pin": access.can_manage(request.user, run.project),
     }
     return render(request, "evaluations/results/run_detail.html", context)
@@ -74,6 +85,38 @@ def run_log(request, run_id: int):
         filename=filename,
         content_type="application/octet-stream",
     )
+
+
+@login_required
+def run_reviewed_log(request, run_id: int):
+    """The run's Inspect log with people's reviews as Inspect score edits (same access as the
+    log; `results.reviewed_logs`): built from the stored log, which is never changed, and
+    streamed from a temporary file. A run without reviews answers its log with no score edited;
+    a run with no Inspect log (lm-eval results, an unreadable file) a 409 saying why."""
+    run = run_selectors.run_for(request.user, run_id)
+    try:
+        handle, edited = reviewed_logs.reviewed_log_file(run)
+    except FileNotFoundError as exc:
+        raise Http404("The log file of this run is not available.") from exc
+    except reviewed_logs.ReviewedLogUnavailable as exc:
+        return HttpResponse(str(exc), status=409, content_type="text/plain; charset=utf-8")
+    except logstore.StorageUnavailable:
+        return HttpResponse(
+            "The log is temporarily unavailable: the log storage does not answer. Try again later.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    audit.record_export(
+        request, project_id=run.project_id, run=run.pk, what="reviewed_log", score_edits=edited
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=reviewed_logs.reviewed_log_name(run),
+        content_type="application/octet-stream",
+    )
+    response["X-Concord-Score-Edits"] = str(edited)
+    return response
 
 
 @login_required

@@ -17,6 +17,7 @@ from config.views import post_only
 from evaluations import rules
 from evaluations.forms import results as result_forms
 from evaluations.results import transcripts
+from evaluations.selectors import queues as queue_selectors
 from evaluations.selectors import runs as run_selectors
 from evaluations.services import reviews as review_services
 from institutes import access
@@ -35,11 +36,16 @@ def blind_mode(request) -> bool:
 def _sample_page(request, run_id: int, sample_pk: int, *, form=None, status: int = 200):
     user = request.user
     run, sample = run_selectors.run_and_sample_for(user, run_id, sample_pk)
-    blind = blind_mode(request)
+    # A reviewer holding this sample in a blind review queue reads it blind, and sees nobody
+    # else's review of it until they saved theirs there (evaluations.views.queues).
+    queued_blind = queue_selectors.blinds_sample(user, sample)
+    blind = blind_mode(request) or queued_blind
     hidden = transcripts.blind_terms(run) if blind else ()
     reviews = run_selectors.sample_reviews(sample)
     hide = transcripts.Redactor(hidden)
     mine = next((r for r in reviews if r.reviewer_id == user.pk), None)
+    if queued_blind:
+        reviews = [r for r in reviews if r.reviewer_id == user.pk]
     can_review = rules.can_review(user, run.project)
     if form is None and can_review:
         initial = (
@@ -60,6 +66,7 @@ def _sample_page(request, run_id: int, sample_pk: int, *, form=None, status: int
         "scores_hidden": blind and can_review and mine is None,
         # a note may name the system: redacted like the transcript
         "reviews": [(review, hide(review.note)) for review in reviews],
+        "others_hidden": queued_blind,
         "my_review": mine,
         "can_review": can_review,
         "form": form,

@@ -192,6 +192,19 @@ def two_worlds(security_world):
         objectives=f"{FOREIGN} objectives",
         proposed_by=w.users["outsider"],
     )
+    # A review queue of C's run, planned by its lead charlie.
+    from evaluations.models import ReviewLabel
+    from evaluations.services.queues import queue_create
+    from institutes import access
+
+    access.forget(w.users["outsider"])  # charlie's roles, worked out before this project
+    queue = queue_create(
+        project=project,
+        by=w.users["outsider"],
+        name=f"{FOREIGN} queue",
+        runs=[run],
+        labels=list(ReviewLabel.objects.filter(slug="refusal")),
+    )
     w.extra.update(
         {
             "dan": dan,
@@ -205,6 +218,7 @@ def two_worlds(security_world):
                 "exchange": exchange,
                 "external_run": external_run,
                 "pool": pool,
+                "queue": queue,
             },
         }
     )

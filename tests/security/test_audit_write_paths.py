@@ -217,7 +217,13 @@ def every_model(security_world, bob):
     from django.contrib.auth.models import Permission
     from django.utils import timezone
 
-    from evaluations.models import Deviation, FindingEvidence, PinnedRun, ReviewLabel
+    from evaluations.models import (
+        Deviation,
+        FindingEvidence,
+        PinnedRun,
+        ReviewLabel,
+        RunScorer,
+    )
     from exchanges.models import ChecklistItemType, ExchangeApproval
 
     run = security_world.rw.run_a
@@ -228,6 +234,9 @@ def every_model(security_world, bob):
         note="Refused.",
     )
     Deviation.objects.create(run=run, description="Changed the prompt.")
+    RunScorer.objects.get_or_create(
+        run=run, name="judge_audited", defaults={"judge": True, "grader_model": "openai/gpt-4o"}
+    )
     PinnedRun.objects.create(
         project=run.project,
         task=run.task,
@@ -244,6 +253,16 @@ def every_model(security_world, bob):
     ExchangeApproval.objects.create(
         exchange=exchange, institute=exchange.home_institute, user=security_world.users["lead"]
     )
+    # The review queue's reviewers, institutes and a "Next" (entries_review_queues.py's queue),
+    # and a guideline version's label set.
+    from evaluations.models import GuidelineVersion
+    from evaluations.services.queues import queue_next
+
+    queue = security_world.queue
+    queue.reviewers.add(bob)
+    queue.institutes.add(security_world.institute_a)
+    queue_next(queue=queue, reviewer=bob)
+    GuidelineVersion.objects.order_by("pk").first().review_labels.add(ReviewLabel.objects.first())
     bob.groups.add(security_world.group)
     bob.user_permissions.add(Permission.objects.get(codename="view_finding"))
     token_create(user=bob, name="harness", expires_in_days=1)

@@ -41,6 +41,7 @@ from evaluations.models import (
     ExternalRun,
     Finding,
     Guideline,
+    ReviewQueue,
     SampleResult,
     WorkerPool,
 )
@@ -74,6 +75,10 @@ LIST_MODELS = {
     "external-run-list": ExternalRun,
     "webhook-list": Webhook,  # an institute's, for its leads
     "worker-pool-list": WorkerPool,  # an institute's, for its leads
+    "review-queue-list": ReviewQueue,  # a project's, where its results are seen
+    "project-results-list": None,  # a project's results cells (404 outside the project)
+    "project-results-corrected-list": None,  # a project's corrected cells (404 outside it)
+    "review-queue-agreement-list": None,  # a queue's judge figures (404 outside its project)
 }
 
 
@@ -91,6 +96,7 @@ def foreign_ids(w) -> dict[type, set[int]]:
         ExternalRun: {f["external_run"].pk},
         Webhook: set(Webhook.objects.filter(institute=w.institute_c).values_list("pk", flat=True)),
         WorkerPool: {f["pool"].pk},
+        ReviewQueue: {f["queue"].pk},
     }
 
 
@@ -113,6 +119,7 @@ def a_side_ids(w) -> dict[type, set[int]]:
         ExternalRun: set(ExternalRun.objects.values_list("pk", flat=True)) - foreign[ExternalRun],
         Webhook: set(Webhook.objects.values_list("pk", flat=True)) - foreign[Webhook],
         WorkerPool: set(WorkerPool.objects.values_list("pk", flat=True)) - foreign[WorkerPool],
+        ReviewQueue: set(ReviewQueue.objects.values_list("pk", flat=True)) - foreign[ReviewQueue],
     }
 
 
@@ -182,6 +189,13 @@ def foreign_object_requests(w) -> list[str]:
         reverse("guidelines:detail", kwargs={"code": f["guideline"].code}),
         reverse("exchanges:detail", kwargs={"pk": f["exchange"].pk}),
         reverse("project_audit", kwargs={"slug": slug}),
+        f"/api/v1/review-queues/{f['queue'].pk}/",
+        reverse("reviews:queues", kwargs={"slug": slug}),
+        reverse("reviews:queue", kwargs={"slug": slug, "queue_id": f["queue"].pk}),
+        f"/api/v1/review-queues/{f['queue'].pk}/agreement/",
+        f"/api/v1/projects/{slug}/results/corrected/",
+        reverse("reviews:agreement", kwargs={"slug": slug, "queue_id": f["queue"].pk}),
+        reverse("reviews:corrected", kwargs={"slug": slug}),
     ]
 
 

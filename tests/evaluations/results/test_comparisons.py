@@ -345,8 +345,8 @@ def test_replications_queries_do_not_grow_with_runs(
                 run = RunFactory(project=project, task=task, system=system, institute=institute)
                 add_samples(run, [1, 0, 1, g % 2])
     alice = UserFactory(username="alice")  # fresh object: nothing cached by earlier calls
-    # Access (memberships, participations, exchanges), visibility, runs, samples.
-    with django_assert_max_num_queries(6):
+    # Access (memberships, participations, exchanges), visibility, runs, samples, scorers.
+    with django_assert_max_num_queries(7):
         reps = comparisons.replications_for_project(project, alice)
         names = [(r.task.name, str(r.system), r.run_a.institute.code) for r in reps]
     assert len(names) == groups

@@ -67,12 +67,18 @@ def aggregated(run):
 def test_ingestion_stores_the_moments_of_the_score_and_of_each_mean_like_scorer(run):
     run = EvaluationRun.objects.get(pk=run.pk)
     primary, scorers = aggregated(run)
-    assert run.score_moments == {
+    stored = dict(run.score_moments)
+    sliced = stored.pop("slices")
+    assert stored == {
         "score": dataclasses.asdict(primary),
         "scorers": {"pattern": dataclasses.asdict(scorers["pattern"])},
         # The log's metric per category is computed on that category's samples (all five here).
         "subgroups": {"science": 5},
     }
+    # The samples' metadata, sliced (evaluations.results.slices): five samples, one topic.
+    assert sliced["samples"] == 5
+    assert sliced["keys"]["topic"]["values"] == {"science": 5}
+    assert sliced["keys"]["topic"]["moments"] == [["science", dataclasses.asdict(primary)]]
     assert set(run.scores.values_list("metric", flat=True)) >= {"science"}
     assert run.score_moments["score"]["n"] == 10  # 5 samples x 2 epochs
     assert run.score_moments["score"]["clusters"] == 5
@@ -112,7 +118,12 @@ def test_a_run_whose_samples_have_no_score_stores_none(project, institute_a):
     run = RunFactory(project=project, institute=institute_a)
     SampleResultFactory(run=run, sample_id="s0", score=None)
     run.score_moments = scores.moments_for_storage(run, ["match"])
-    assert run.score_moments == {"score": None, "scorers": {"match": None}, "subgroups": {}}
+    assert run.score_moments == {
+        "score": None,
+        "scorers": {"match": None},
+        "subgroups": {},
+        "slices": {"samples": 1, "keys": {}},
+    }
     assert scores.run_score_summaries([run]) == {}
     assert scores.scorer_summaries(run, ["match"]) == {}
 
