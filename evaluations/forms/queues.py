@@ -18,8 +18,8 @@ from evaluations.models import (
     ReviewLabel,
     ReviewQueue,
 )
+from evaluations.results import slices
 from evaluations.selectors import projects as project_selectors
-from evaluations.selectors.queues import sample_metadata_keys
 from evaluations.selectors.runs import project_runs
 from institutes.models import Institute, Role, User
 
@@ -116,7 +116,7 @@ class QueueForm(forms.Form):
             "task", "system", "institute"
         )
         self.fields["runs"].queryset = runs.order_by("-created_at", "-pk")  # type: ignore[attr-defined]
-        keys = sample_metadata_keys(list(runs.values_list("pk", flat=True)))
+        keys = slices.available_keys(runs)
         choice_field(self, "slice_key").choices = [
             ("", "No stratification"),
             *((k, k) for k in keys),

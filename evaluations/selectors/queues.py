@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -65,27 +64,6 @@ def item_for(queue: ReviewQueue, item_id) -> ReviewQueueItem:
         raise Http404("No such item.") from exc
     item.queue = queue
     return item
-
-
-def sample_metadata_keys(run_ids: Sequence[int]) -> list[str]:
-    """The metadata keys the samples of these runs carry, sorted. PostgreSQL lists them itself;
-    elsewhere (the SQLite demo) the metadata is read."""
-    if not run_ids:
-        return []
-    if connection.vendor == "postgresql":
-        table = SampleResult._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT DISTINCT jsonb_object_keys(metadata) FROM {table} "  # noqa: S608
-                "WHERE run_id = ANY(%s) AND jsonb_typeof(metadata) = 'object'",
-                [list(run_ids)],
-            )
-            return sorted(row[0] for row in cursor.fetchall())
-    keys: set[str] = set()
-    for metadata in SampleResult.objects.filter(run__in=run_ids).values_list("metadata", flat=True):
-        if isinstance(metadata, dict):
-            keys.update(metadata)
-    return sorted(keys)
 
 
 def blinds_sample(user, sample: SampleResult) -> bool:

@@ -48,7 +48,7 @@ from evaluations.models import (
     SampleResult,
     SampleReview,
 )
-from evaluations.selectors.queues import sample_metadata_keys
+from evaluations.results import slices
 from evaluations.services import reviews as review_services
 from evaluations.services.queue_selection import Candidate, stratified_selection
 from institutes import access, audit
@@ -66,12 +66,9 @@ def _require_lead(user, project: EvaluationProject) -> None:
 
 
 def metadata_keys(runs: Iterable[EvaluationRun]) -> list[str]:
-    """The metadata keys the runs' samples carry, sorted: what a queue may be stratified by."""
-    return sample_metadata_keys([run.pk for run in runs])
-
-
-def _has_key(runs, key: str) -> bool:
-    return SampleResult.objects.filter(run__in=[r.pk for r in runs], metadata__has_key=key).exists()
+    """What a queue may be stratified by: the slice keys of the runs' samples
+    (`results.slices`: metadata keys with a bounded number of scalar values)."""
+    return slices.available_keys(runs)
 
 
 def _labels_for(labels, guideline_version) -> list[ReviewLabel]:
@@ -123,10 +120,9 @@ def _validate(
         errors["per_slice_percent"] = "Give a share above 0 and at most 100 percent."
     if not isinstance(seed, int) or not 0 <= seed <= SEED_MAX:
         errors["seed"] = f"The seed is a whole number from 0 to {SEED_MAX}."
-    if slice_key and "runs" not in errors and not _has_key(runs, slice_key):
-        keys = metadata_keys(runs)
-        errors["slice_key"] = f"No sample of these runs has the metadata key '{slice_key}'. " + (
-            f"Keys present: {', '.join(keys)}." if keys else "Their samples carry none."
+    if slice_key and "runs" not in errors and slice_key not in (keys := metadata_keys(runs)):
+        errors["slice_key"] = f"The samples of these runs have no slice '{slice_key}'. " + (
+            f"Slices present: {', '.join(keys)}." if keys else "Their metadata has none."
         )
     cannot = [u for u in reviewers if not rules.can_review(u, project)]
     if cannot:
@@ -419,6 +415,15 @@ def queue_review_save(
         raise ValidationError("This queue is closed: it takes no more reviews.")
     if label is None or not queue.labels.filter(pk=label.pk).exists():
         raise ValidationError({"label": "Choose one of this queue's labels."})
+    # Locked like "Next" does: a reviewer who opened the item by its address (not through Next)
+    # takes a place only while the item has one, so it never gets more reviews than it needs.
+    item = ReviewQueueItem.objects.select_for_update().get(pk=item.pk)
+    taken = _places_taken(item, cutoff=timezone.now() - ASSIGNMENT_TIMEOUT)
+    if reviewer.pk not in taken and len(taken) >= queue.reviews_per_item:
+        raise ValidationError(
+            f"This item already has the {queue.reviews_per_item} review"
+            f"{'s' if queue.reviews_per_item > 1 else ''} it needs: press Next for another."
+        )
     sample = SampleResult.objects.select_related("run__project").get(pk=item.sample_id)
     review = review_services.review_save(
         sample=sample,

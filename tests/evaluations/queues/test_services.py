@@ -287,6 +287,26 @@ def test_saving_without_next_records_a_completed_assignment(qw, alice, bob):
     assert ReviewAssignment.objects.get(item=item, reviewer=bob).completed_at is not None
 
 
+def test_an_item_opened_by_its_address_takes_no_review_beyond_what_it_needs(qw, alice, bob, dan):
+    queue = make(qw, alice, reviews_per_item=1)
+    item = queue_services.queue_next(queue=queue, reviewer=bob)
+    review(item, bob)
+    with pytest.raises(ValidationError, match="already has the 1 review it needs"):
+        review(item, dan)
+    assert not SampleReview.objects.filter(reviewer=dan).exists()
+    assert not ReviewAssignment.objects.filter(reviewer=dan).exists()
+    review(item, bob, "incorrect")  # its reviewer may still change their own review
+    assert SampleReview.objects.get(reviewer=bob).label.slug == "incorrect"
+
+
+def test_a_place_held_by_next_is_not_taken_by_someone_opening_the_item(qw, alice, bob, dan):
+    queue = make(qw, alice, reviews_per_item=1)
+    item = queue_services.queue_next(queue=queue, reviewer=bob)  # bob holds the only place
+    with pytest.raises(ValidationError):
+        review(item, dan)
+    review(item, bob)
+
+
 def test_a_bad_manual_score_saves_nothing(qw, alice, bob):
     queue = make(qw, alice)
     item = queue_services.queue_next(queue=queue, reviewer=bob)
