@@ -25,7 +25,7 @@ import ijson
 from inspect_ai.log import EvalLog, EvalSample
 from pydantic import ValidationError as PydanticValidationError
 
-from evaluations.ingestion import safety
+from evaluations.ingestion import json_constants, safety
 from evaluations.ingestion.errors import LogReadError, UnsafeInput
 from evaluations.ingestion.records import SampleRecord
 
@@ -163,8 +163,11 @@ class JsonLogReader(AbstractContextManager):
 
     def samples(self) -> Iterator[SampleRecord]:
         try:
-            with self.path.open("rb") as handle:
+            with self.path.open("rb") as raw:
+                handle, rewritten = json_constants.readable(raw)
                 for index, data in enumerate(ijson.items(handle, "samples.item", use_float=True)):
+                    if rewritten:
+                        data = json_constants.restore(data)
                     try:
                         sample = EvalSample.model_validate(
                             data, context=get_deserializing_context()

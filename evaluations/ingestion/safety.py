@@ -51,6 +51,7 @@ import ijson
 import zstandard
 from django.conf import settings
 
+from evaluations.ingestion import json_constants
 from evaluations.ingestion.errors import LogReadError, UnsafeInput
 
 ZIP_ZSTANDARD = 93
@@ -588,15 +589,18 @@ def json_object(
     events = 0
     limit = limits.max_entry_bytes
 
+    # Inspect writes non-finite floats as NaN/Infinity, which JSON lacks (json_constants).
+    stream, rewritten = json_constants.readable(handle)
+
     def finish_key() -> None:
         nonlocal built, builder
         if builder is not None and key is not None:
-            result[key] = builder.value
+            result[key] = json_constants.restore(builder.value) if rewritten else builder.value
             built += handle.tell() - mark
             builder = None
 
     try:
-        for prefix, event, value in ijson.parse(handle, use_float=True):
+        for prefix, event, value in ijson.parse(stream, use_float=True):
             if event in _OPEN:
                 depth += 1
                 if depth > limits.max_json_depth:
