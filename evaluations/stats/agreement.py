@@ -11,7 +11,7 @@ from typing import Any
 
 from evaluations.stats._validation import as_floats, check_confidence, check_same_length
 from evaluations.stats.distributions import DEFAULT_CONFIDENCE, normal_quantile
-from evaluations.stats.estimates import is_binary
+from evaluations.stats.estimates import is_binary, wilson_interval
 from evaluations.stats.paired import PairedDifference, paired_difference
 
 
@@ -74,6 +74,11 @@ def cohen_kappa_from_table(
                   - (κ - p_e (1 - κ))² ] / ( n (1 - p_e)² )
 
     and a normal interval κ ± z·SE clipped to [-1, 1]. ``None`` when kappa is undefined.
+
+    At perfect agreement (p_o = 1) that variance is 0 and the normal interval would be [1, 1]
+    whatever the number of items, the failure of a Wald interval at the edge. There the interval
+    is the Wilson interval [L, 1] of the observed agreement carried through kappa's formula with
+    chance agreement held fixed: [(L - p_e) / (1 - p_e), 1].
     """
     check_confidence(confidence)
     k = len(table)
@@ -102,13 +107,17 @@ def cohen_kappa_from_table(
     variance = max(0.0, (term_a + term_b - term_c) / (n * (1.0 - expected) ** 2))
     se = math.sqrt(variance)
     z = normal_quantile(0.5 + confidence / 2.0)
+    low, high = max(-1.0, kappa - z * se), min(1.0, kappa + z * se)
+    if observed >= 1.0 - 1e-12:
+        agreement_low = wilson_interval(round(n), round(n), confidence=confidence)[0]
+        low, high = max(-1.0, (agreement_low - expected) / (1.0 - expected)), 1.0
     return KappaEstimate(
         kappa,
         observed,
         expected,
         se,
-        max(-1.0, kappa - z * se),
-        min(1.0, kappa + z * se),
+        low,
+        high,
         round(n),
         used,
         confidence,

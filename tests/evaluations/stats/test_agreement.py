@@ -180,3 +180,21 @@ def test_fleiss_kappa_ignores_subject_order_and_category_order(table):
     else:
         assert again.kappa == pytest.approx(base.kappa, abs=1e-12)
         assert base.kappa <= 1.0 + 1e-12
+
+
+def test_perfect_agreement_keeps_an_interval_that_shrinks_with_the_items():
+    # Two raters agree on every item: the large-sample variance is 0, and a Wald interval would
+    # claim kappa is exactly 1 on ten items. The interval is Wilson's on the observed agreement,
+    # carried through kappa with chance agreement fixed.
+    z = 1.959963984540054
+    widths = []
+    for n in (10, 100):
+        half = n // 2
+        estimate = stats.cohen_kappa([1] * half + [0] * half, [1] * half + [0] * half)
+        assert estimate.kappa == 1.0
+        assert estimate.stderr == 0.0
+        wilson_low = (1 + z * z / (2 * n) - z * math.sqrt(z * z / (4 * n * n))) / (1 + z * z / n)
+        assert estimate.ci_low == pytest.approx((wilson_low - 0.5) / 0.5, abs=1e-12)
+        assert estimate.ci_high == 1.0
+        widths.append(1.0 - estimate.ci_low)
+    assert widths[0] > widths[1] > 0
