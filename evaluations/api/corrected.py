@@ -12,14 +12,13 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from config.api.permissions import SIGNED_IN
 from config.api.schema import ErrorSerializer
 from evaluations import stats
+from evaluations.api.results import embargo_detail, institute_param
 from evaluations.results import corrected
-from evaluations.selectors import runs as run_selectors
 from evaluations.selectors.projects import project_for
 from institutes import access
 
@@ -104,23 +103,8 @@ class ProjectCorrectedResultsViewSet(viewsets.ViewSet):
             "cells": [],
         }
         if not access.can_see_results(request.user, project):
-            answer["embargoed"] = True
-            answer["detail"] = (
-                "The project's results are under embargo until "
-                f"{project.embargo_until:%Y-%m-%d}: only its participants see them."
-                if project.embargo_until
-                else "You may not see this project's results."
-            )
-            return Response(answer)
-        institute = None
-        if code:
-            institutes = run_selectors.result_institutes(project)
-            institute = next((i for i in institutes if i.code == code), None)
-            if institute is None:
-                known = ", ".join(i.code for i in institutes) or "none"
-                raise ValidationError(
-                    {"institute": [f"No institute {code!r} has results here. Known: {known}."]}
-                )
+            return Response({**answer, "embargoed": True, "detail": embargo_detail(project)})
+        institute = institute_param(project, code)
         results = corrected.corrected_results(project, institute=institute)
         answer["cells"] = corrected.corrected_items(results)
         return Response(answer)

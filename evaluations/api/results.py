@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from config.api.permissions import SIGNED_IN
 from config.api.schema import ErrorSerializer
+from evaluations import stats
 from evaluations.results import exports, slices
 from evaluations.results.matrix import build_matrix
 from evaluations.selectors import runs as run_selectors
@@ -50,6 +51,31 @@ INSTITUTE = OpenApiParameter(
     required=False,
     description="Only runs by this institute (its code); an unknown code is a 400.",
 )
+
+
+def embargo_detail(project) -> str:
+    """Why a project's results answer holds no cell for someone who may not lift its embargo."""
+    if project.embargo_until:
+        return (
+            f"The project's results are under embargo until {project.embargo_until:%Y-%m-%d}: "
+            "only its participants see them."
+        )
+    return "You may not see this project's results."
+
+
+def institute_param(project, code: str):
+    """The institute of `?institute=<code>` among those with results in the project (None for
+    no code); a 400 naming the known codes for an unknown one."""
+    if not code:
+        return None
+    institutes = run_selectors.result_institutes(project)
+    institute = next((i for i in institutes if i.code == code), None)
+    if institute is None:
+        known = ", ".join(i.code for i in institutes) or "none"
+        raise ValidationError(
+            {"institute": [f"No institute {code!r} has results here. Known: {known}."]}
+        )
+    return institute
 
 
 class ResultCellSerializer(serializers.Serializer):
@@ -124,7 +150,7 @@ class ProjectResultsViewSet(viewsets.ViewSet):
         answer: dict[str, Any] = {
             "project": project.slug,
             "institute": code or None,
-            "confidence": 0.95,
+            "confidence": stats.DEFAULT_CONFIDENCE,
             "embargoed": False,
             "slice_key": by or None,
             "min_n": None,
@@ -132,23 +158,8 @@ class ProjectResultsViewSet(viewsets.ViewSet):
             "cells": [],
         }
         if not access.can_see_results(request.user, project):
-            answer["embargoed"] = True
-            answer["detail"] = (
-                "The project's results are under embargo until "
-                f"{project.embargo_until:%Y-%m-%d}: only its participants see them."
-                if project.embargo_until
-                else "You may not see this project's results."
-            )
-            return Response(answer)
-        institute = None
-        if code:
-            institutes = run_selectors.result_institutes(project)
-            institute = next((i for i in institutes if i.code == code), None)
-            if institute is None:
-                known = ", ".join(i.code for i in institutes) or "none"
-                raise ValidationError(
-                    {"institute": [f"No institute {code!r} has results here. Known: {known}."]}
-                )
+            return Response({**answer, "embargoed": True, "detail": embargo_detail(project)})
+        institute = institute_param(project, code)
         matrix = build_matrix(project, institute=institute)
         if not by:
             answer["slice_keys"] = slices.available_keys(slices.matrix_runs(matrix))

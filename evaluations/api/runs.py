@@ -10,7 +10,6 @@ Samples are cursor-paginated (stable under inserts, cheap on runs with many rows
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,7 +32,6 @@ from evaluations.api.job_serializers import RunDetailSerializer, RunSerializer, 
 from evaluations.models import SampleResult
 from evaluations.results import representative, reviewed_logs
 from evaluations.selectors.runs import run_for, run_samples, runs_for, visible_run_pk, with_job_id
-from institutes import audit
 
 
 class LogNotEditable(APIException):
@@ -117,17 +115,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
             raise NotFound("The log file of this run is not available.") from exc
         except reviewed_logs.ReviewedLogUnavailable as exc:
             raise LogNotEditable(str(exc)) from exc
-        audit.record_export(
-            request, project_id=run.project_id, run=run.pk, what="reviewed_log", score_edits=edited
-        )
-        response = FileResponse(
-            handle,
-            as_attachment=True,
-            filename=reviewed_logs.reviewed_log_name(run),
-            content_type="application/octet-stream",
-        )
-        response["X-Concord-Score-Edits"] = str(edited)
-        return response
+        return reviewed_logs.reviewed_log_response(request, run, handle, edited)
 
 
 @extend_schema_view(

@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from django.http import FileResponse
 from django.utils import timezone
 from inspect_ai.log import (
     EvalLog,
@@ -52,6 +53,7 @@ from evaluations.ingestion.formats import open_log
 from evaluations.models import EvaluationRun, SampleReview
 from evaluations.results import judges
 from evaluations.results.transcripts import log_name
+from institutes import audit
 
 TAG = "concord-reviewed"
 NOTE_CHARS = 160  # of each review's note in an edit's reason
@@ -275,3 +277,22 @@ __all__ = [
     "reviewed_log_file",
     "reviewed_log_name",
 ]
+
+
+def reviewed_log_response(
+    request, run: EvaluationRun, handle: IO[bytes], edited: int
+) -> FileResponse:
+    """The download of a reviewed log (`reviewed_log_file`), audited like the other log
+    downloads, with the number of score edits in `X-Concord-Score-Edits`: for the page and the
+    API alike."""
+    audit.record_export(
+        request, project_id=run.project_id, run=run.pk, what="reviewed_log", score_edits=edited
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=reviewed_log_name(run),
+        content_type="application/octet-stream",
+    )
+    response["X-Concord-Score-Edits"] = str(edited)
+    return response

@@ -198,14 +198,14 @@ def run_score_moments(run_ids: Iterable[int]) -> dict[int, stats.ClusterMoments]
         cursor.execute(sql, [*ids, *ids])
         fetched = cursor.fetchall()
     return {
-        run_id: stats.ClusterMoments(
-            n=int(n),
-            clusters=int(clusters),
-            total=float(total),
-            residual_sq=max(0.0, float(residual_sq)),
-            binary=int(other) == 0,
-            low=float(low),
-            high=float(high),
+        run_id: stats.ClusterMoments.from_aggregate(
+            clusters=clusters,
+            n=n,
+            total=total,
+            residual_sq=residual_sq,
+            non_binary=other,
+            low=low,
+            high=high,
         )
         for run_id, clusters, n, total, residual_sq, other, low, high in fetched
     }

@@ -380,14 +380,14 @@ def _moments_query(run_ids: Sequence[int], keys: Sequence[str]) -> Moments:
         fetched = cursor.fetchall()
     out: Moments = {}
     for run_id, key, value, clusters, n, total, residual_sq, other, low, high in fetched:
-        out.setdefault(run_id, {}).setdefault(key, {})[value] = stats.ClusterMoments(
-            n=int(n),
-            clusters=int(clusters),
-            total=float(total),
-            residual_sq=max(0.0, float(residual_sq)),
-            binary=int(other) == 0,
-            low=float(low),
-            high=float(high),
+        out.setdefault(run_id, {}).setdefault(key, {})[value] = stats.ClusterMoments.from_aggregate(
+            clusters=clusters,
+            n=n,
+            total=total,
+            residual_sq=residual_sq,
+            non_binary=other,
+            low=low,
+            high=high,
         )
     for run_id in ids:
         for key in keys:

@@ -260,6 +260,22 @@ class ClusterMoments:
         )
 
     @classmethod
+    def from_aggregate(
+        cls, *, clusters, n, total, residual_sq, non_binary, low, high
+    ) -> ClusterMoments:
+        """The moments a database aggregated (counts and NUMERIC sums, as SQL returns them):
+        ``non_binary`` counts the values other than 0 and 1; a residual sum below 0 is rounding."""
+        return cls(
+            n=int(n),
+            clusters=int(clusters),
+            total=float(total),
+            residual_sq=max(0.0, float(residual_sq)),
+            binary=int(non_binary) == 0,
+            low=float(low),
+            high=float(high),
+        )
+
+    @classmethod
     def from_clustered(cls, values: Sequence[float], ends: Sequence[int]) -> ClusterMoments:
         """:meth:`from_values` for values already grouped by cluster: cluster k is
         ``values[ends[k-1]:ends[k]]``. The same figures, without a key or a list per value."""

@@ -106,17 +106,7 @@ def run_reviewed_log(request, run_id: int):
             status=503,
             content_type="text/plain; charset=utf-8",
         )
-    audit.record_export(
-        request, project_id=run.project_id, run=run.pk, what="reviewed_log", score_edits=edited
-    )
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=reviewed_logs.reviewed_log_name(run),
-        content_type="application/octet-stream",
-    )
-    response["X-Concord-Score-Edits"] = str(edited)
-    return response
+    return reviewed_logs.reviewed_log_response(request, run, handle, edited)
 
 
 @login_required
