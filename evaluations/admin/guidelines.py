@@ -1,5 +1,6 @@
-"""Admin for guidelines and their versions. Signatures are given on the guideline page by the
-leads of the required institutes; here they are shown, not edited."""
+"""Admin for guidelines and their versions, and the review labels a version may choose from.
+Signatures are given on the guideline page by the leads of the required institutes; here they
+are shown, not edited."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from evaluations.admin._common import (
     ServiceAdminMixin,
     ServiceForm,
 )
-from evaluations.models import Guideline, GuidelineApproval, GuidelineVersion
+from evaluations.models import Guideline, GuidelineApproval, GuidelineVersion, ReviewLabel
 from evaluations.services import guidelines as services
 from institutes import access
 
@@ -78,7 +79,7 @@ class GuidelineApprovalInline(ReadOnlyInline):
 class GuidelineVersionForm(ServiceForm):
     class Meta:
         model = GuidelineVersion
-        fields = ["body_markdown", "change_summary"]
+        fields = ["body_markdown", "change_summary", "review_labels", "judge_min_kappa"]
 
     def service_call(self, instance, cleaned_data) -> None:
         if "body_markdown" not in cleaned_data:
@@ -88,6 +89,8 @@ class GuidelineVersionForm(ServiceForm):
             version=instance,
             body_markdown=cleaned_data["body_markdown"],
             change_summary=cleaned_data["change_summary"],
+            review_labels=cleaned_data["review_labels"],
+            judge_min_kappa=cleaned_data["judge_min_kappa"],
         )
 
 
@@ -111,9 +114,12 @@ class GuidelineVersionAdmin(ServiceAdminMixin, PlatformAdmin):
         "status",
         "change_summary",
         "body_markdown",
+        "review_labels",
+        "judge_min_kappa",
         "created_by",
         "approved_at",
     ]
+    filter_horizontal = ["review_labels"]
     inlines = [GuidelineApprovalInline]
     actions = [submit_for_review]
 
@@ -132,7 +138,8 @@ class GuidelineVersionAdmin(ServiceAdminMixin, PlatformAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = ["guideline", "number", "status", "created_by", "approved_at"]
         if obj is not None and obj.status != GuidelineVersion.Status.DRAFT:
-            readonly += ["body_markdown", "change_summary"]  # frozen once submitted
+            # frozen once submitted
+            readonly += ["body_markdown", "change_summary", "review_labels", "judge_min_kappa"]
         return readonly
 
     @admin.display(description="Signatures")
@@ -149,3 +156,18 @@ class GuidelineVersionAdmin(ServiceAdminMixin, PlatformAdmin):
     def view_on_site(self, obj):
         url = reverse("guidelines:detail", kwargs={"code": obj.guideline.code})
         return f"{url}#v{obj.number}"
+
+
+@admin.register(ReviewLabel)
+class ReviewLabelAdmin(PlatformAdmin):
+    """The labels reviewers give answers. A guideline version chooses its set among them;
+    `default` ones make the set of queues under a version that chooses none."""
+
+    list_display = ["name", "slug", "verdict", "default", "order"]
+    list_editable = ["verdict", "default", "order"]
+    list_filter = ["default"]
+    search_fields = ["slug", "name", "description"]
+    fields = ["slug", "name", "description", "verdict", "default", "order"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["slug"] if obj else []  # reviews, queues and API clients name labels by slug

@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from config.api import inputs
 from evaluations.api.project_serializers import institute_field
-from evaluations.models import Domain, Guideline, GuidelineVersion
+from evaluations.models import Domain, Guideline, GuidelineVersion, ReviewLabel
 from evaluations.rules import approval_state
 
 # --- read ------------------------------------------------------------------------------------
@@ -63,12 +63,27 @@ class GuidelineVersionSerializer(GuidelineVersionSummarySerializer):
     signatures = serializers.SerializerMethodField(
         help_text="Each institute that must approve, and whether it has signed."
     )
+    review_labels: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="slug",
+        many=True,
+        read_only=True,
+        help_text="Slugs of the labels reviewers choose from in review queues under this "
+        "version; empty: the default set.",
+    )
+    judge_min_kappa = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="An LLM judge whose Cohen's kappa with the reviewers' majority is below this "
+        "is flagged on the results that depend on it; null: no threshold.",
+    )
 
     class Meta(GuidelineVersionSummarySerializer.Meta):
         fields = [
             *GuidelineVersionSummarySerializer.Meta.fields,
             "guideline",
             "body_markdown",
+            "review_labels",
+            "judge_min_kappa",
             "signatures",
         ]
         read_only_fields = fields
@@ -123,6 +138,24 @@ class GuidelineCreateSerializer(serializers.Serializer):
 class GuidelineVersionCreateSerializer(serializers.Serializer):
     body_markdown = inputs.CharField(help_text="The protocol, in Markdown.")
     change_summary = inputs.CharField(max_length=300, required=False, allow_blank=True)
+    review_labels = inputs.SlugRelatedField(
+        slug_field="slug",
+        queryset=ReviewLabel.objects.all(),
+        many=True,
+        required=False,
+        help_text="Slugs of the labels reviewers choose from in review queues under this "
+        "version; empty: the default set. Omitted: a new version keeps the latest version's, "
+        "an edit leaves them as they are.",
+    )
+    judge_min_kappa = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=-1,
+        max_value=1,
+        help_text="Flag LLM judges whose Cohen's kappa with the reviewers' majority is below "
+        "this (from -1 to 1; null: no threshold). Omitted: a new version keeps the latest "
+        "version's, an edit leaves it as it is.",
+    )
 
 
 class GuidelineVersionApproveSerializer(serializers.Serializer):

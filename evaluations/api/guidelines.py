@@ -67,6 +67,7 @@ class GuidelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         return get_object_or_404(
             GuidelineVersion.objects.select_related("guideline", "created_by").prefetch_related(
                 "guideline__required_institutes",
+                "review_labels",
                 Prefetch("approvals", GuidelineApproval.objects.select_related("user")),
             ),
             guideline=guideline,
@@ -149,6 +150,8 @@ class GuidelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
                 version=version,
                 body_markdown=data.get("body_markdown", version.body_markdown),
                 change_summary=data.get("change_summary", version.change_summary),
+                review_labels=data.get("review_labels"),
+                judge_min_kappa=data.get("judge_min_kappa", guideline_services.UNCHANGED),
             )
         return self._version_response(guideline, number)
 

@@ -11,6 +11,8 @@ from evaluations.forms.fields import (
 )
 from evaluations.models import (
     Domain,
+    GuidelineVersion,
+    ReviewLabel,
 )
 from evaluations.selectors import guidelines as guideline_selectors
 from institutes import access
@@ -67,11 +69,68 @@ class GuidelineCreateForm(forms.Form):
         ).order_by("name")
 
 
+def label_says(label: ReviewLabel) -> str:
+    """What a review label says about the answer, in words."""
+    if label.verdict is None:
+        return "says nothing about the answer"
+    if label.verdict == 1:
+        return "says: right"
+    if label.verdict == 0:
+        return "says: wrong"
+    return f"says: {label.verdict:g} right"
+
+
+class ReviewLabelsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        described = f"{obj.name} — {obj.description}" if obj.description else obj.name
+        return f"{described} ({label_says(obj)})"
+
+
 class GuidelineVersionForm(forms.Form):
     body_markdown = MarkdownField(label="Text")
     change_summary = forms.CharField(
         max_length=300, required=False, help_text="What changed since the previous version."
     )
+    review_labels = ReviewLabelsField(
+        queryset=ReviewLabel.objects.order_by("order", "name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Review labels",
+        help_text="The labels reviewers choose from in review queues under this version. "
+        "None ticked: the default set.",
+    )
+    judge_min_kappa = forms.FloatField(
+        label="Flag LLM judges whose kappa is below",
+        required=False,
+        min_value=-1,
+        max_value=1,
+        widget=forms.NumberInput(attrs={"step": "0.01"}),
+        help_text="An LLM judge whose Cohen's kappa with the reviewers' majority is below this "
+        "is flagged on every result that depends on it. Empty: no threshold.",
+    )
+
+    @staticmethod
+    def initial_from(version: GuidelineVersion, *, summary: bool = True) -> dict:
+        """The form's fields as `version` has them (`summary=False`: a new version's form,
+        starting from this one's text and settings with a summary of its own)."""
+        initial = {
+            "body_markdown": version.body_markdown,
+            "review_labels": list(version.review_labels.all()),
+            "judge_min_kappa": version.judge_min_kappa,
+        }
+        if summary:
+            initial["change_summary"] = version.change_summary
+        return initial
+
+    def service_kwargs(self) -> dict:
+        """The cleaned fields, as the guideline services take them."""
+        data = self.cleaned_data
+        return {
+            "body_markdown": data["body_markdown"],
+            "change_summary": data["change_summary"],
+            "review_labels": list(data["review_labels"]),
+            "judge_min_kappa": data["judge_min_kappa"],
+        }
 
 
 class ApproveForm(forms.Form):

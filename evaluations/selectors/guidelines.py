@@ -10,6 +10,7 @@ from evaluations.models import (
     Domain,
     Guideline,
     GuidelineVersion,
+    ReviewLabel,
 )
 from institutes import access
 from institutes.models import Institute
@@ -53,7 +54,13 @@ def guideline_page_for(user, code: str) -> Guideline:
             Prefetch(
                 "versions",
                 queryset=GuidelineVersion.objects.select_related("created_by")
-                .prefetch_related("approvals__institute", "approvals__user")
+                .prefetch_related(
+                    "approvals__institute",
+                    "approvals__user",
+                    Prefetch(
+                        "review_labels", queryset=ReviewLabel.objects.order_by("order", "name")
+                    ),
+                )
                 .order_by("-number"),
             ),
         )
@@ -62,6 +69,11 @@ def guideline_page_for(user, code: str) -> Guideline:
         return qs.get(code=code)
     except Guideline.DoesNotExist as exc:
         raise Http404("No such guideline.") from exc
+
+
+def default_review_labels() -> list[ReviewLabel]:
+    """The labels a review queue offers under a version that sets none."""
+    return list(ReviewLabel.objects.filter(default=True).order_by("order", "name"))
 
 
 def guideline_version_for(guideline: Guideline, number: int) -> GuidelineVersion:

@@ -7,15 +7,22 @@ Versions follow one another: a guideline has at most one open version (a draft o
 the database's `guidelineversion_one_open` constraint holds it too), and an older version is never
 approved over a newer approved one, which would leave projects following a superseded protocol
 without anyone having chosen it.
+
+Besides its text, a version sets how reviews under it are done: the labels reviewers choose from
+in review queues (`review_labels`; none: the default set) and the Cohen's kappa below which an LLM
+judge is flagged on the results that depend on it (`judge_min_kappa`; none: no threshold). They are
+part of what the institutes sign, so they too are edited only while the version is a draft, and a
+new version starts from the latest one's.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from typing import Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from evaluations.models import (
@@ -25,6 +32,7 @@ from evaluations.models import (
     GuidelineApproval,
     GuidelineVersion,
     ProjectGuideline,
+    ReviewLabel,
 )
 from institutes import access
 from institutes.models import Institute
@@ -32,6 +40,16 @@ from webhooks import events as webhook_events
 
 # Codes the pages use for their own purposes (/guidelines/new/), so no guideline may take them.
 RESERVED_CODES = frozenset({"new"})
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+# Passed for `judge_min_kappa` (the default): on a new version, the latest version's threshold;
+# on an edit, the draft's own. None is a value of its own there: no threshold.
+UNCHANGED: Final = _Unchanged()
 
 
 @transaction.atomic
@@ -68,9 +86,17 @@ def guideline_create(
 
 @transaction.atomic
 def guideline_version_create(
-    *, user, guideline: Guideline, body_markdown: str, change_summary: str = ""
+    *,
+    user,
+    guideline: Guideline,
+    body_markdown: str,
+    change_summary: str = "",
+    review_labels: Iterable[ReviewLabel] | None = None,
+    judge_min_kappa: float | _Unchanged | None = UNCHANGED,
 ) -> GuidelineVersion:
-    """A new draft, numbered after the latest version."""
+    """A new draft, numbered after the latest version. Its review labels and judge threshold are
+    the latest version's unless given (`review_labels=[]`: the default set; `judge_min_kappa=None`:
+    no threshold)."""
     access.require(
         access.can_edit_guideline(user, guideline),
         "Only staff of the owner or a required institute draft versions of this guideline.",
@@ -87,17 +113,46 @@ def guideline_version_create(
             f"{open_version.get_status_display().lower()}: finish it (edit, submit and approve "
             "it) before starting another version."
         )
-    latest = guideline.versions.aggregate(n=Max("number"))["n"] or 0
+    latest = guideline.versions.order_by("-number").first()
+    if isinstance(judge_min_kappa, _Unchanged):
+        judge_min_kappa = latest.judge_min_kappa if latest else None
+    labels = (
+        list(review_labels)
+        if review_labels is not None
+        else (list(latest.review_labels.all()) if latest else [])
+    )
     version = GuidelineVersion(
         guideline=guideline,
-        number=latest + 1,
+        number=(latest.number if latest else 0) + 1,
         body_markdown=body_markdown,
         change_summary=change_summary.strip(),
+        judge_min_kappa=_checked_kappa(judge_min_kappa),
         created_by=user,
     )
     version.full_clean()
     version.save()
+    version.review_labels.set(labels)
     return version
+
+
+def _checked_kappa(value: Any) -> float | None:
+    """A judge threshold is a kappa: a number from -1 to 1, or none."""
+    if value is None:
+        return None
+    try:
+        kappa = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            {"judge_min_kappa": "The judge threshold is a kappa: a number from -1 to 1."}
+        ) from exc
+    if math.isnan(kappa) or not -1 <= kappa <= 1:
+        raise ValidationError(
+            {
+                "judge_min_kappa": f"The judge threshold is a kappa, from -1 to 1; {value} is "
+                "out of that range."
+            }
+        )
+    return kappa
 
 
 def _open_version(guideline: Guideline) -> GuidelineVersion | None:
@@ -120,18 +175,39 @@ def _newer_approved(version: GuidelineVersion) -> GuidelineVersion | None:
 
 @transaction.atomic
 def guideline_version_update(
-    *, user, version: GuidelineVersion, body_markdown: str, change_summary: str = ""
+    *,
+    user,
+    version: GuidelineVersion,
+    body_markdown: str,
+    change_summary: str = "",
+    review_labels: Iterable[ReviewLabel] | None = None,
+    judge_min_kappa: float | _Unchanged | None = UNCHANGED,
 ) -> GuidelineVersion:
+    """Edit a draft. `review_labels=None` and `judge_min_kappa=UNCHANGED` leave those as they
+    are; `review_labels=[]` returns to the default set, `judge_min_kappa=None` drops the
+    threshold."""
     access.require(
         access.can_edit_guideline(user, version.guideline), "You cannot edit this guideline."
     )
-    if version.status != GuidelineVersion.Status.DRAFT:
+    # Read the status under a lock: a submit in between would otherwise let the edit through.
+    status = (
+        GuidelineVersion.objects.select_for_update()
+        .values_list("status", flat=True)
+        .get(pk=version.pk)
+    )
+    if status != GuidelineVersion.Status.DRAFT:
         raise ValidationError("Only a draft can be edited: start a new version instead.")
     if not body_markdown.strip():
         raise ValidationError({"body_markdown": "A guideline version needs a body."})
     version.body_markdown = body_markdown
     version.change_summary = change_summary.strip()
-    version.save(update_fields=["body_markdown", "change_summary"])
+    fields = ["body_markdown", "change_summary"]
+    if not isinstance(judge_min_kappa, _Unchanged):
+        version.judge_min_kappa = _checked_kappa(judge_min_kappa)
+        fields.append("judge_min_kappa")
+    version.save(update_fields=fields)
+    if review_labels is not None:
+        version.review_labels.set(list(review_labels))
     return version
 
 

@@ -136,6 +136,7 @@ def guideline_detail(request, code):
         "versions": rows,
         "required": required,
         "can_edit": access.can_edit_guideline(user, guideline),
+        "default_labels": guideline_selectors.default_review_labels(),
         "diff_form": guideline_forms.DiffForm(
             initial={"old": pair[0].number, "new": pair[1].number} if pair else None,
             numbers=[v.number for v in versions],
@@ -163,16 +164,13 @@ def guideline_diff(request, guideline):
 @guideline_view("edit")
 def guideline_version_create(request, guideline):
     latest = guideline.versions.order_by("-number").first()
-    initial = {"body_markdown": latest.body_markdown} if latest else None
-    form = guideline_forms.GuidelineVersionForm(request.POST or None, initial=initial)
+    form_class = guideline_forms.GuidelineVersionForm
+    initial = form_class.initial_from(latest, summary=False) if latest else None
+    form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             version = services.guideline_version_create(
-                user=request.user,
-                guideline=guideline,
-                body_markdown=data["body_markdown"],
-                change_summary=data["change_summary"],
+                user=request.user, guideline=guideline, **form.service_kwargs()
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -192,16 +190,12 @@ def guideline_version_create(request, guideline):
 @guideline_view("edit")
 def guideline_version_edit(request, guideline, number):
     version = guideline_selectors.guideline_version_for(guideline, number)
-    initial = {"body_markdown": version.body_markdown, "change_summary": version.change_summary}
-    form = guideline_forms.GuidelineVersionForm(request.POST or None, initial=initial)
+    form_class = guideline_forms.GuidelineVersionForm
+    form = form_class(request.POST or None, initial=form_class.initial_from(version))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             services.guideline_version_update(
-                user=request.user,
-                version=version,
-                body_markdown=data["body_markdown"],
-                change_summary=data["change_summary"],
+                user=request.user, version=version, **form.service_kwargs()
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
