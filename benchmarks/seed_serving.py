@@ -273,13 +273,14 @@ def fill_score_moments() -> int:
     of its sample scores), for the runs seeded with COPY or ingested before it was stored: the
     product's own function, on the same rows. Returns how many runs were filled."""
     from evaluations.models import EvaluationRun
-    from evaluations.results.scores import MEAN_METRICS, moments_for_storage
+    from evaluations.results.scores import MEAN_METRICS
+    from evaluations.results.stored import run_summary_for_storage
 
     filled = 0
     for run in EvaluationRun.objects.filter(score_moments__isnull=True).prefetch_related("scores"):
         scorers = {s.scorer for s in run.scores.all() if s.metric in MEAN_METRICS}
         metrics = {s.metric for s in run.scores.all()}
-        run.score_moments = moments_for_storage(run, scorers, metrics=metrics)
+        run.score_moments = run_summary_for_storage(run, scorers, metrics=metrics)
         run.save(update_fields=["score_moments"])
         filled += 1
     return filled

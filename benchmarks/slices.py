@@ -132,9 +132,9 @@ def _run(samples: int):
                         "",
                     ]
                 )
-    from evaluations.results import scores
+    from evaluations.results import stored
 
-    run.score_moments = scores.moments_for_storage(run, [])
+    run.score_moments = stored.run_summary_for_storage(run, [])
     run.save(update_fields=["score_moments"])
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {table}")

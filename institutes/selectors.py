@@ -25,6 +25,11 @@ RESULT_MODELS = frozenset(
         "evaluations.Finding_runs",
         "evaluations.FindingEvidence",
         "evaluations.PinnedRun",
+        "evaluations.RunScorer",
+        "evaluations.ReviewQueue",
+        "evaluations.ReviewQueue_runs",
+        "evaluations.ReviewQueueItem",
+        "evaluations.ReviewAssignment",
     }
 )
 OTHER_MODELS = frozenset(
@@ -39,11 +44,15 @@ OTHER_MODELS = frozenset(
         "evaluations.Guideline",
         "evaluations.GuidelineApproval",
         "evaluations.GuidelineVersion",
+        "evaluations.GuidelineVersion_review_labels",
         "evaluations.Guideline_required_institutes",
         "evaluations.Participation",
         "evaluations.ProjectGuideline",
         "evaluations.ProjectSystem",
         "evaluations.ReviewLabel",
+        "evaluations.ReviewQueue_institutes",
+        "evaluations.ReviewQueue_labels",
+        "evaluations.ReviewQueue_reviewers",
         "evaluations.WorkerPool",
         "evaluations.Workstream",
         "evaluations.Workstream_members",

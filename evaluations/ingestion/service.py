@@ -55,6 +55,7 @@ from evaluations.models import (
     SampleResult,
 )
 from evaluations.results import scores as run_scores
+from evaluations.results import stored
 from institutes import access, audit
 from institutes.models import Institute
 from webhooks import events as webhook_events
@@ -317,7 +318,7 @@ def run_ingest_log(
                 )
                 # The samples are final: their score statistics are computed once, here, so
                 # pages never aggregate the sample rows again (evaluations.results.scores).
-                run.score_moments = run_scores.moments_for_storage(
+                run.score_moments = stored.run_summary_for_storage(
                     run,
                     {s["scorer"] for s in score_rows if s["metric"] in run_scores.MEAN_METRICS},
                     metrics={s["metric"] for s in score_rows},

@@ -19,7 +19,7 @@ Precomputed: a run's samples never change once ingested, so ingestion stores the
 statistics (`stats.ClusterMoments`) on the run, `EvaluationRun.score_moments`:
 `{"score": <moments of the score column> | null, "scorers": {name: <moments> | null}}`
 (`moments_for_storage`), with the run's slices by sample metadata under "slices"
-(`results.slices`). The summaries read them from the run row (no query when the row is
+(`results.slices`; `results.stored` puts the two together). The summaries read them from the run row (no query when the row is
 loaded) and aggregate sample rows only for runs without them (written by other means, e.g. test
 factories): one query for the headlines of any number of runs, one per run for its scorers. The
 figures for large runs are in benchmarks/README.md.
@@ -147,15 +147,7 @@ def moments_for_storage(
         "score": _moments_json(run_score_moments([run.pk]).get(run.pk)),
         "scorers": {name: _moments_json(per_scorer.get(name)) for name in names},
         "subgroups": _subgroup_sizes(run, _subgroup_candidates(metrics)),
-        "slices": _slice_summary(run),
     }
-
-
-def _slice_summary(run: EvaluationRun) -> dict[str, Any]:
-    """The run's results sliced by sample metadata, stored with its moments (`results.slices`)."""
-    from evaluations.results import slices  # slices builds on this module
-
-    return slices.summary_for_storage(run)
 
 
 def _subgroup_candidates(metrics: Iterable[str]) -> set[str]:

@@ -122,7 +122,6 @@ def test_a_run_whose_samples_have_no_score_stores_none(project, institute_a):
         "score": None,
         "scorers": {"match": None},
         "subgroups": {},
-        "slices": {"samples": 1, "keys": {}},
     }
     assert scores.run_score_summaries([run]) == {}
     assert scores.scorer_summaries(run, ["match"]) == {}

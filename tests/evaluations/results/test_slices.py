@@ -22,7 +22,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from evaluations.models import EvaluationRun, SampleResult
-from evaluations.results import scores, slices
+from evaluations.results import slices, stored
 from tests.evaluations.factories import (
     AISystemFactory,
     ProjectSystemFactory,
@@ -136,7 +136,7 @@ def sw(project, institute_a, alice, bob, vera, charlie, pm, settings):
 
 def store_summaries(*runs):
     for run in runs:
-        run.score_moments = scores.moments_for_storage(run, [])
+        run.score_moments = stored.run_summary_for_storage(run, [])
         run.save(update_fields=["score_moments"])
 
 
@@ -372,7 +372,7 @@ def test_the_pass_over_rows_for_other_databases_gives_the_same_figures(sw):
 
 
 def test_ingestion_stores_the_slices_of_a_run(sw):
-    summary = scores.moments_for_storage(sw.run_r, [])["slices"]
+    summary = stored.run_summary_for_storage(sw.run_r, [])["slices"]
     assert summary["samples"] == len(REFERENCE)
     assert summary["keys"]["uid"] is None  # 60 values: not a slice
     assert summary["keys"]["difficulty"] is None  # a float
