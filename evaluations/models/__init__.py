@@ -1,3 +1,9 @@
+from evaluations.models.developers import (
+    DeveloperContact,
+    FindingComment,
+    FindingResponse,
+    Organisation,
+)
 from evaluations.models.external import ExternalRun
 from evaluations.models.guidelines import Guideline, GuidelineApproval, GuidelineVersion
 from evaluations.models.jobs import Deviation, EvaluationJob, EvaluationTask
@@ -15,6 +21,7 @@ from evaluations.models.projects import (
     Workstream,
 )
 from evaluations.models.queues import ReviewAssignment, ReviewQueue, ReviewQueueItem
+from evaluations.models.reports import Report, ReportApproval
 from evaluations.models.results import (
     EvaluationRun,
     PinnedRun,
@@ -28,6 +35,7 @@ from evaluations.models.results import (
 __all__ = [
     "AISystem",
     "AccessWindow",
+    "DeveloperContact",
     "Deviation",
     "Domain",
     "EvaluationJob",
@@ -36,14 +44,19 @@ __all__ = [
     "EvaluationTask",
     "ExternalRun",
     "Finding",
+    "FindingComment",
     "FindingEvidence",
+    "FindingResponse",
     "Guideline",
     "GuidelineApproval",
     "GuidelineVersion",
+    "Organisation",
     "Participation",
     "PinnedRun",
     "ProjectGuideline",
     "ProjectSystem",
+    "Report",
+    "ReportApproval",
     "ReviewAssignment",
     "ReviewLabel",
     "ReviewQueue",

@@ -99,6 +99,11 @@ class EvaluationProject(models.Model):
         help_text="Results stay with the participating institutes until then.",
     )
     institutes = models.ManyToManyField(Institute, through="Participation", related_name="projects")
+    developer_response_days = models.PositiveSmallIntegerField(
+        default=14,
+        help_text="Days the AI developer has to respond to a finding shared with them; a finding "
+        "cannot be published before then unless a lead overrides it with a reason (0: no window).",
+    )
     systems = models.ManyToManyField(AISystem, through="ProjectSystem", related_name="projects")
     guideline_versions = models.ManyToManyField(
         "evaluations.GuidelineVersion",
@@ -297,6 +302,16 @@ class Finding(KeptModel):
     body = models.TextField(blank=True, help_text="Markdown.")
     status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
     runs = models.ManyToManyField("evaluations.EvaluationRun", blank=True, related_name="findings")
+    shared_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was shared with the AI developer."
+    )
+    publish_override_reason = models.TextField(
+        blank=True,
+        help_text="Why a lead published it while the developer's response window was open.",
+    )
+    publish_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
