@@ -8,6 +8,7 @@ from config.api.permissions import SIGNED_IN
 from config.api.views import RouteNotFoundView, SchemaView, SwaggerUIView
 from evaluations.api.agreement import QueueAgreementViewSet
 from evaluations.api.corrected import ProjectCorrectedResultsViewSet
+from evaluations.api.developer_contacts import ProjectDeveloperContactViewSet
 from evaluations.api.external_runs import ExternalRunViewSet
 from evaluations.api.findings import FindingViewSet
 from evaluations.api.guidelines import GuidelineViewSet
@@ -15,6 +16,7 @@ from evaluations.api.imports import RunImportViewSet
 from evaluations.api.jobs import JobViewSet, TaskViewSet
 from evaluations.api.pools import WorkerPoolViewSet
 from evaluations.api.projects import ProjectViewSet, SystemViewSet
+from evaluations.api.reports import ReportViewSet
 from evaluations.api.results import ProjectResultsViewSet
 from evaluations.api.review_queues import ReviewQueueViewSet
 from evaluations.api.runs import RunSampleViewSet, RunViewSet
@@ -57,6 +59,14 @@ router.register(
     QueueAgreementViewSet,
     basename="review-queue-agreement",
 )
+# A project's developer contacts: people of the AI developer who see what it shares with them.
+router.register(
+    r"projects/(?P<slug>[^/.]+)/developer-contacts",
+    ProjectDeveloperContactViewSet,
+    basename="project-developer-contact",
+)
+# A project's joint report versions, by number.
+router.register(r"projects/(?P<slug>[^/.]+)/reports", ReportViewSet, basename="project-report")
 router.register("systems", SystemViewSet, basename="system")
 router.register("guidelines", GuidelineViewSet, basename="guideline")
 router.register("findings", FindingViewSet, basename="finding")

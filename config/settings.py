@@ -351,6 +351,8 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "RunSourceEnum": "evaluations.models.EvaluationRun.Source",
         "ExternalRunStatusEnum": "evaluations.models.ExternalRun.Status",
         "ReviewQueueStatusEnum": "evaluations.models.ReviewQueue.Status",
+        "ReportStatusEnum": "evaluations.models.Report.Status",
+        "FindingResponseKindEnum": "evaluations.models.FindingResponse.Kind",
     },
 }
 
@@ -401,12 +403,22 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "inspect_ai": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "inspect_ai": {"level": "WARNING"},
+        # Report PDFs: WeasyPrint's progress steps and fontTools' subsetting speak at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Personnel exchanges ---------------------------------------------------------------------
 # Where people reach Concord: links in e-mails and in calendar feeds.
 CONCORD_SITE_URL = env.str("CONCORD_SITE_URL", default="http://127.0.0.1:8000")
+
+# --- The developer's side (docs/developers.md) -------------------------------------------------
+# How long a developer contact's sign-up link works.
+CONCORD_DEVELOPER_INVITE_DAYS = env.int("CONCORD_DEVELOPER_INVITE_DAYS", default=14)
 
 # --- Webhooks (docs/partner-tools.md, "Webhooks") ---------------------------------------------
 # Signing secrets are encrypted at rest with a key derived from CONCORD_WEBHOOK_KEY, or from

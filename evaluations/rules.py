@@ -1,7 +1,8 @@
 """Read-only rules shared by services, views, the API, the admin and the runner: whether a job may
 run against a system now, who may review transcripts, where a guideline version's signatures stand,
 what an AI system's fields must satisfy, which adopted guideline versions were superseded, which
-institutes and systems may leave a project.
+institutes and systems may leave a project, whether the developer's response window on a finding
+is still open.
 Nothing here writes.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -18,6 +19,7 @@ from evaluations.models import (
     AccessWindow,
     AISystem,
     EvaluationProject,
+    Finding,
     GuidelineApproval,
     GuidelineVersion,
     Participation,
@@ -167,3 +169,17 @@ def can_review_in_queue(user, queue) -> bool:
     if user.pk in reviewer_ids:
         return True
     return any(access.institute_rank(user, pk) >= access.ACT for pk in institute_ids)
+
+
+def response_window(
+    finding: Finding, *, at: datetime | None = None
+) -> tuple[bool, datetime | None]:
+    """(open, closes_at) of the AI developer's response window on a finding: it opens when the
+    finding is shared with the developer and lasts the project's `developer_response_days`.
+    closes_at is None when there is no window (not shared yet, or a project that gives 0 days);
+    while it is open the finding cannot be published unless a lead overrides it with a reason."""
+    days = finding.project.developer_response_days
+    if finding.shared_at is None or not days:
+        return False, None
+    closes_at = finding.shared_at + timedelta(days=days)
+    return closes_at > (at or timezone.now()), closes_at

@@ -267,3 +267,6 @@ def seed_evaluations(people, *, with_runs: bool = True) -> None:
         seed_demo_runs(people, project)
         seed_multilingual_runs(people, project)
         seed_review_queue(people, project)
+        from evaluations.seed_reports import seed_reports
+
+        seed_reports(people, project)

@@ -1,11 +1,13 @@
 """Page routes of the evaluations app, one namespace per area: `dashboard:`, `projects:` (a project,
 its setup, findings and results), `guidelines:`, `jobs:`, `runs:` (runs, samples, comparisons,
 imports), `external_runs:` (evaluations reported by institutes' own machines), `pools:` (institutes'
-worker pools), `reviews:` (review queues, judge agreement, corrected results). Included from config.urls; the paths are the public ones (shared/DESIGN.md
+worker pools), `reviews:` (review queues, judge agreement, corrected results), `developers:` (the developer's
+side: evaluations/developer_urls.py). Included from config.urls; the paths are the public ones (shared/DESIGN.md
 section 4)."""
 
 from django.urls import include, path
 
+from evaluations.developer_urls import developer_patterns
 from evaluations.views import (
     agreement,
     compare,
@@ -20,6 +22,7 @@ from evaluations.views import (
     project_setup,
     projects,
     queues,
+    reports,
     runs,
     samples,
 )
@@ -67,6 +70,8 @@ project_patterns = [
         name="participation_pool",
     ),
     path(P + "findings/add/", findings.finding_add, name="finding_add"),
+    path(P + "findings/<int:pk>/", findings.finding_detail, name="finding"),
+    path(P + "findings/<int:pk>/comments/", findings.finding_comment, name="finding_comment"),
     path(P + "findings/<int:pk>/edit/", findings.finding_edit, name="finding_edit"),
     path(P + "findings/<int:pk>/status/", findings.finding_transition, name="finding_transition"),
     path(P + "guidelines/adopt/", projects.guideline_adopt, name="guideline_adopt"),
@@ -137,6 +142,21 @@ run_patterns = [
     path(P + "runs/import/register-task/", imports.register_task, name="import_register_task"),
 ]
 
+# A project's joint reports (participants; the developer's contacts: frozen shared versions)
+N = P + "reports/<int:number>/"
+report_patterns = [
+    path(P + "reports/", reports.report_list, name="list"),
+    path(P + "reports/new/", reports.report_create, name="create"),
+    path(N, reports.report_detail, name="detail"),
+    path(N + "edit/", reports.report_edit, name="edit"),
+    path(N + "submit/", reports.report_submit, name="submit"),
+    path(N + "approve/", reports.report_approve, name="approve"),
+    path(N + "share/", reports.report_share, name="share"),
+    path(N + "new-version/", reports.report_new_version, name="new_version"),
+    path(N + "report.pdf", reports.report_pdf, name="pdf"),
+    path(N + "bundle.zip", reports.report_bundle, name="bundle"),
+]
+
 # An institute's worker pools (its leads and programme managers).
 pool_patterns = [
     path("institutes/<slug:code>/pools/", pools.pool_list, name="list"),
@@ -191,4 +211,6 @@ urlpatterns = [
     path("", include((external_run_patterns, "external_runs"))),
     path("", include((pool_patterns, "pools"))),
     path("", include((review_patterns, "reviews"))),
+    path("", include((developer_patterns, "developers"))),
+    path("", include((report_patterns, "reports"))),
 ]

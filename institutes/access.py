@@ -30,7 +30,7 @@ from institutes import audit
 from institutes.models import ROLE_RANK, Membership, Role
 
 if TYPE_CHECKING:
-    from evaluations.models import EvaluationProject
+    from evaluations.models import DeveloperContact, EvaluationProject
 
 VIEW, ACT, MANAGE = ROLE_RANK[Role.VIEWER], ROLE_RANK[Role.EVALUATOR], ROLE_RANK[Role.LEAD]
 _CACHE_ATTR = "_concord_access_cache"
@@ -324,3 +324,88 @@ def can_control_job(user, job) -> bool:
     """Cancel or retry a job: evaluators of the job's institute in the project, the project's
     leads, and programme managers."""
     return can_act_for(user, job.project_id, job.institute_id) or can_manage(user, job.project_id)
+
+
+# The AI developer's side: a developer contact is a user with an accepted, unrevoked
+# DeveloperContact. They take part in no project (project_ranks knows nothing of them), so every
+# page and API of a project answers 404 to them; the developer pages and the pages of what was
+# shared with them use the functions below.
+
+
+def _developer_contacts(user) -> dict[int, DeveloperContact]:
+    """{project id: DeveloperContact} of the user's active contacts (one query per request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return {}
+    cache = _cache(user)
+    if "developer_contacts" not in cache:
+        from evaluations.models import DeveloperContact
+
+        cache["developer_contacts"] = {
+            contact.project_id: contact
+            for contact in DeveloperContact.objects.filter(
+                user=user, revoked_at__isnull=True
+            ).select_related("organisation")
+        }
+    return cache["developer_contacts"]
+
+
+def developer_contact(user, project) -> DeveloperContact | None:
+    """The user's active developer contact of the project (a DeveloperContact), or None."""
+    return _developer_contacts(user).get(getattr(project, "pk", project))
+
+
+def developer_project_ids(user) -> set[int]:
+    """The projects the user is an active developer contact of."""
+    return set(_developer_contacts(user).keys())
+
+
+def is_developer_contact(user) -> bool:
+    """Is the user an active developer contact of some project?"""
+    return bool(_developer_contacts(user))
+
+
+def developer_shared_reports(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Report versions shared with the user as a developer contact: frozen, shared, of a project
+    they are an active contact of (none for anyone else)."""
+    from evaluations.models import Report
+
+    qs = queryset if queryset is not None else Report.objects.all()
+    ids = developer_project_ids(user)
+    if not ids:
+        return qs.none()
+    return qs.filter(project_id__in=ids, status=Report.Status.FROZEN, shared_at__isnull=False)
+
+
+def developer_shared_findings(user, queryset: QuerySet | None = None) -> QuerySet:
+    """Findings shared with the user as a developer contact: shared with the developer (or since
+    published), of a project they are an active contact of (none for anyone else)."""
+    from evaluations.models import Finding
+
+    qs = queryset if queryset is not None else Finding.objects.all()
+    ids = developer_project_ids(user)
+    if not ids:
+        return qs.none()
+    return qs.filter(
+        project_id__in=ids,
+        shared_at__isnull=False,
+        status__in=[Finding.Status.SHARED, Finding.Status.PUBLISHED],
+    )
+
+
+def developer_sees_report(user, report) -> bool:
+    """May the user, as a developer contact, read this report version? (No query beyond the
+    per-request contacts.)"""
+    return (
+        developer_contact(user, report.project_id) is not None
+        and report.status == "frozen"
+        and report.shared_at is not None
+    )
+
+
+def developer_sees_finding(user, finding) -> bool:
+    """May the user, as a developer contact, read this finding (and its comments, responses)?"""
+    return (
+        developer_contact(user, finding.project_id) is not None
+        and finding.shared_at is not None
+        and finding.status in ("shared_with_developer", "published")
+    )

@@ -42,6 +42,9 @@ _RELATED: dict[str, tuple[str, ...]] = {
     "evaluations.Workstream_members": ("workstream__domain", "user"),
     "evaluations.Deviation": (),
     "evaluations.PinnedRun": ("run__task", "run__system"),
+    "evaluations.ReportApproval": ("report", "institute"),
+    "evaluations.FindingComment": ("author", "finding"),
+    "evaluations.FindingResponse": ("contact__organisation", "contact__project", "finding"),
 }
 # Fields that name a row that has gone (a delete keeps the whole row in the event).
 _NAME_FIELDS = ("title", "name", "code", "slug", "username", "description")
@@ -114,6 +117,10 @@ def _name(obj) -> str:
         return f"v{obj.version.number} of {obj.version.guideline.code}"
     if label == "evaluations.Finding":
         return f"the finding {_quote(obj.title)}"
+    if label == "evaluations.Report":
+        return f"version {obj.number} of the report {_quote(obj.title)}"
+    if label == "evaluations.ReportApproval":
+        return f"version {obj.report.number} of the report {_quote(obj.report.title)}"
     if label == "evaluations.EvaluationProject":
         return f"the project {_quote(obj.title)}"
     if label == "evaluations.SampleReview":
@@ -219,6 +226,10 @@ _VERSION_STATUS = {
     "superseded": "superseded {name}",
     "draft": "returned {name} to draft",
 }
+_REPORT_STATUS = {
+    "submitted": "submitted {name} for the institutes' signatures",
+    "frozen": "froze {name}: every institute has signed",
+}
 _JOB_STATUS = {
     "running": "started {name}",
     "succeeded": "finished {name}: succeeded",
@@ -254,6 +265,16 @@ def _sentence(event, model, name: str, obj) -> str:
             return f"drafted {name}"
         if status and status[1] in _VERSION_STATUS:
             return _VERSION_STATUS[status[1]].format(name=name)
+    if label == "evaluations.Report":
+        if action == "insert":
+            return f"drafted {name}"
+        if status and status[1] in _REPORT_STATUS:
+            return _REPORT_STATUS[status[1]].format(name=name)
+        if isinstance(row.get("shared_at"), list) and row["shared_at"][0] is None:
+            return f"shared {name} with the developer"
+    if label == "evaluations.ReportApproval" and action == "insert":
+        institute = getattr(obj, "institute", None)
+        return f"signed {name}" + (f" for {institute.name}" if institute else "")
     if label == "evaluations.GuidelineApproval" and action == "insert":
         institute = getattr(obj, "institute", None)
         return f"signed {name}" + (f" for {institute.name}" if institute else "")

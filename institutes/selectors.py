@@ -90,7 +90,13 @@ def project_audit_events(user, project, *, action: str = "") -> QuerySet[AuditEv
     """A project's trail, newest first: every recorded change of a row that names the project
     and its security events (exports, embargoed reads, denied access...). Results' events only
     for those who may see the project's results."""
-    from evaluations.models import GuidelineApproval, GuidelineVersion, ProjectGuideline
+    from evaluations.models import (
+        GuidelineApproval,
+        GuidelineVersion,
+        ProjectGuideline,
+        Report,
+        ReportApproval,
+    )
 
     # The history of the guideline versions the project adopted (drafted, signed, approved)
     # belongs to its trail too, though those rows name no project.
@@ -102,6 +108,10 @@ def project_audit_events(user, project, *, action: str = "") -> QuerySet[AuditEv
         in_project |= Q(
             table=GuidelineVersion._meta.db_table, object_id__in=[str(v) for v in adopted]
         ) | Q(table=GuidelineApproval._meta.db_table, changes__version_id__in=adopted)
+    # A report's signatures name their report, not the project.
+    report_ids = list(Report.objects.filter(project=project).values_list("pk", flat=True))
+    if report_ids:
+        in_project |= Q(table=ReportApproval._meta.db_table, changes__report_id__in=report_ids)
     qs = AuditEvent.objects.filter(in_project).select_related("actor")
     if not access.can_see_results(user, project):
         qs = qs.exclude(table__in=result_tables())

@@ -1,7 +1,9 @@
 """Fixtures shared by the whole suite.
 
 People are named the way the permission tests read: alice leads institute A, bob is an evaluator
-at A, vera a viewer at A, charlie an outsider at institute C, and pm a programme manager.
+at A, vera a viewer at A, charlie an outsider at institute C, pm a programme manager, and devon a
+person of an AI developer (no institute; in the matrices' world, a developer contact of the
+project).
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ def pm(db):
 
 
 @pytest.fixture
+def devon(db):
+    return UserFactory(username="devon", email="devon@developer.example")
+
+
+@pytest.fixture
 def verify_second_factor():
     """For tests that turn the second factor on (settings.CONCORD_REQUIRE_OTP = True; the suite
     runs with it off): `verify_second_factor(client, user)` after `client.force_login(user)` marks
@@ -90,7 +97,7 @@ def wsgi_app():
 
 
 @pytest.fixture
-def world(alice, bob, vera, charlie, pm, institute_a, institute_b, institute_c):
+def world(alice, bob, vera, charlie, pm, devon, institute_a, institute_b, institute_c):
     """The permission matrices' world (tests/permissions/registry.py): the people of the matrix,
     one per role, plus every area's objects (`world_part`, in the entries modules). The security
     tests build on it."""
@@ -105,10 +112,11 @@ def world(alice, bob, vera, charlie, pm, institute_a, institute_b, institute_c):
             "evaluator": bob,
             "lead": alice,
             "pm": pm,
+            "developer": devon,
         },
         extra={"institute_a": institute_a, "institute_b": institute_b, "institute_c": institute_c},
     )
-    for part in registry.WORLD_PARTS:
+    for part in [*registry.WORLD_PARTS, *registry.LATE_WORLD_PARTS]:
         part(world)
     return world
 

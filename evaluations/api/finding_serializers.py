@@ -1,20 +1,29 @@
 """Serializers for findings: what the evaluation found, moved along draft -> agreed ->
-shared with the developer -> published by the project's leads."""
+shared with the developer -> published by the project's leads; the comments on them and the AI
+developer's responses."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api import inputs
+from evaluations import rules
 from evaluations.models import (
     EvaluationProject,
     EvaluationRun,
     Finding,
+    FindingComment,
     FindingEvidence,
+    FindingResponse,
     SampleResult,
     Workstream,
 )
 from institutes import access
+
+# What a developer contact is never shown of a finding: the runs and samples behind it and who
+# at the institutes recorded it.
+DEVELOPER_HIDDEN = ("runs", "evidence", "created_by")
 
 
 def _runs_field(**kwargs) -> inputs.PrimaryKeyRelatedField:
@@ -112,6 +121,15 @@ class FindingSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, allow_null=True
     )
     evidence = EvidenceSerializer(many=True, read_only=True)
+    response_window_closes_at = serializers.SerializerMethodField(
+        help_text="When the AI developer's response window closes (null: not shared, or the "
+        "project gives no window); the finding is published before then only with a lead's "
+        "override reason."
+    )
+    response_window_open = serializers.SerializerMethodField()
+    publish_override_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Finding
@@ -126,11 +144,31 @@ class FindingSerializer(serializers.ModelSerializer):
             "status",
             "runs",
             "evidence",
+            "shared_at",
+            "response_window_closes_at",
+            "response_window_open",
+            "publish_override_reason",
+            "publish_override_by",
             "created_by",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_response_window_closes_at(self, finding) -> str | None:
+        closes_at = rules.response_window(finding)[1]
+        return serializers.DateTimeField().to_representation(closes_at) if closes_at else None
+
+    def get_response_window_open(self, finding) -> bool:
+        return rules.response_window(finding)[0]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.project_id in self.context.get("developer_only_projects", ()):
+            for name in DEVELOPER_HIDDEN:
+                data.pop(name, None)
+        return data
 
 
 class FindingCreateSerializer(serializers.Serializer):
@@ -162,3 +200,43 @@ class FindingTransitionSerializer(serializers.Serializer):
         choices=Finding.Status.choices,
         help_text="draft -> agreed -> shared_with_developer -> published; agreed -> draft.",
     )
+    override_reason = inputs.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="To publish while the developer's response window is open (leads): why. "
+        "Kept with the finding.",
+    )
+
+
+class FindingCommentSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.display_name", read_only=True)
+    by_developer = serializers.SerializerMethodField(
+        help_text="Written by one of the AI developer's contacts."
+    )
+
+    class Meta:
+        model = FindingComment
+        fields = ["id", "finding", "author", "by_developer", "body", "created_at"]
+        read_only_fields = fields
+
+    def get_by_developer(self, comment) -> bool:
+        return comment.author_id in self.context.get("developer_user_ids", ())
+
+
+class FindingCommentCreateSerializer(serializers.Serializer):
+    body = inputs.CharField(help_text="Plain text or Markdown.")
+
+
+class FindingResponseSerializer(serializers.ModelSerializer):
+    contact = serializers.CharField(source="contact.name", read_only=True)
+    organisation = serializers.CharField(source="contact.organisation.name", read_only=True)
+
+    class Meta:
+        model = FindingResponse
+        fields = ["id", "finding", "kind", "text", "contact", "organisation", "created_at"]
+        read_only_fields = fields
+
+
+class FindingResponseCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=FindingResponse.Kind.choices)
+    text = inputs.CharField(help_text="Plain text or Markdown.")

@@ -169,6 +169,7 @@ class ProjectSerializer(ProjectSummarySerializer):
         fields = [
             *ProjectSummarySerializer.Meta.fields,
             "description",
+            "developer_response_days",
             "systems",
             "access_windows",
             "workstreams",
@@ -178,6 +179,16 @@ class ProjectSerializer(ProjectSummarySerializer):
 
 
 # --- write -----------------------------------------------------------------------------------
+
+
+def _response_days_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=0,
+        max_value=365,
+        required=False,
+        help_text="Days the AI developer has to respond to a finding shared with them before it "
+        "may be published (0: no window; default 14).",
+    )
 
 
 class ProjectCreateSerializer(serializers.Serializer):
@@ -195,12 +206,14 @@ class ProjectCreateSerializer(serializers.Serializer):
     partner_institutes = institute_field(
         many=True, required=False, help_text="Codes of other institutes you lead."
     )
+    developer_response_days = _response_days_field()
 
 
 class ProjectUpdateSerializer(serializers.Serializer):
     title = inputs.CharField(max_length=200, required=False)
     description = inputs.CharField(required=False, allow_blank=True)
     embargo_until = serializers.DateTimeField(required=False, allow_null=True)
+    developer_response_days = _response_days_field()
 
 
 class ProjectTransitionSerializer(serializers.Serializer):

@@ -118,7 +118,7 @@ class ProjectViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return self._project_response(project, status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Change a project's title, description or embargo",
+        summary="Change a project's title, description, embargo or developer's response window",
         request=ProjectUpdateSerializer,
         responses=ProjectSerializer,
     )

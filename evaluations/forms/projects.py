@@ -104,6 +104,14 @@ class ProjectEditForm(forms.Form):
         required=False,
         help_text="Results stay with the participating institutes until then (UTC).",
     )
+    developer_response_days = forms.IntegerField(
+        min_value=0,
+        max_value=365,
+        required=False,
+        label="Developer's response window (days)",
+        help_text="Days the AI developer has to respond to a finding shared with them before it "
+        "may be published (0: no window; a lead may override it with a reason; empty: unchanged).",
+    )
 
 
 class StatusForm(forms.Form):

@@ -15,7 +15,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
+from evaluations import rules
 from evaluations.models import (
     EvaluationProject,
     EvaluationRun,
@@ -24,6 +27,7 @@ from evaluations.models import (
     SampleResult,
     Workstream,
 )
+from evaluations.services import developer_mail
 from evaluations.services.projects import UNSET
 from institutes import access
 from webhooks import events as webhook_events
@@ -184,11 +188,18 @@ def finding_update(
 
 
 @transaction.atomic
-def finding_transition(*, user, finding: Finding, status: str) -> Finding:
+def finding_transition(
+    *, user, finding: Finding, status: str, override_reason: str | None = None
+) -> Finding:
+    """Move a finding along its workflow (leads). Sharing it with the developer stamps
+    `shared_at` (there is no way back from shared, so once) and tells the project's developer
+    contacts by e-mail. Publishing waits for the developer's response window to close
+    (`rules.response_window`), unless a lead gives `override_reason`, which is kept on the
+    finding with who gave it."""
     access.require(
         access.can_manage(user, finding.project), "Only leads of the project move findings along."
     )
-    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    finding = Finding.objects.select_for_update().select_related("project").get(pk=finding.pk)
     if status not in Finding.Status.values:
         raise ValidationError({"status": f"'{status}' is not a finding status."})
     if status not in Finding.TRANSITIONS[Finding.Status(finding.status)]:
@@ -198,7 +209,54 @@ def finding_transition(*, user, finding: Finding, status: str) -> Finding:
                 f"{Finding.Status(status).label.lower()}."
             }
         )
+    fields = ["status", "updated_at"]
+    if status == Finding.Status.PUBLISHED:
+        fields += _publish_override(finding, user, override_reason)
+    shared_now = status == Finding.Status.SHARED and finding.shared_at is None
+    if shared_now:
+        finding.shared_at = timezone.now()
+        fields.append("shared_at")
     finding.status = status
-    finding.save(update_fields=["status", "updated_at"])
+    finding.save(update_fields=fields)
     webhook_events.finding_changed(finding=finding, change="status")
+    if shared_now:
+        _tell_contacts_shared(finding)
     return finding
+
+
+def _publish_override(finding: Finding, user, reason: str | None) -> list[str]:
+    """Refuse publishing while the response window is open, unless a reason is given (the
+    caller already checked that `user` leads the project). The fields it set."""
+    is_open, closes_at = rules.response_window(finding)
+    if not is_open:
+        return []
+    field = "status" if reason is None else "override_reason"
+    reason = (reason or "").strip()
+    if not reason:
+        assert closes_at is not None
+        when = f"{closes_at:%d %b %Y %H:%M} UTC"
+        raise ValidationError(
+            {
+                field: (
+                    f"The developer's response window is open until {when}: a lead can publish "
+                    "the finding before then only by giving a reason for overriding it."
+                )
+            }
+        )
+    finding.publish_override_reason = reason
+    finding.publish_override_by = user
+    return ["publish_override_reason", "publish_override_by"]
+
+
+def _tell_contacts_shared(finding: Finding) -> None:
+    path = reverse("developers:finding", kwargs={"finding_id": finding.pk})
+    developer_mail.notify_contacts(
+        finding.project,
+        subject=f"A finding was shared with you: {finding.title}",
+        template="finding_shared",
+        context={
+            "finding": finding,
+            "url": developer_mail.absolute_url(path),
+            "window_closes": rules.response_window(finding)[1],
+        },
+    )

@@ -32,6 +32,8 @@ UNSET: Any = object()
 
 # Addresses the pages use for their own purposes (/projects/new/), so no project may take them.
 RESERVED_SLUGS = frozenset({"new"})
+# The longest response window a project may give the AI developer on a shared finding (days).
+MAX_RESPONSE_DAYS = 365
 
 
 def _save(instance, *, field: str | None = None, message: str = "") -> None:
@@ -124,6 +126,7 @@ def project_create(
     description: str = "",
     embargo_until: datetime | None = None,
     partner_institutes: Iterable[Institute] = (),
+    developer_response_days: int | None = None,
 ) -> EvaluationProject:
     """A lead opens a project for an institute they lead; programme managers for any institute.
     Partners can be added here only by someone who leads them too (or a programme manager)."""
@@ -141,6 +144,8 @@ def project_create(
         embargo_until=embargo_until,
         created_by=user,
     )
+    if developer_response_days is not None:
+        project.developer_response_days = _checked_response_days(developer_response_days)
     if project.slug in RESERVED_SLUGS:
         raise ValidationError(
             {"slug": f"The address '{project.slug}' is reserved: choose another."}
@@ -161,6 +166,18 @@ def project_create(
         )
     access.forget(user)
     return project
+
+
+def _checked_response_days(days: int) -> int:
+    """The developer's response window on shared findings: 0 (none) to a year."""
+    if not 0 <= days <= MAX_RESPONSE_DAYS:
+        raise ValidationError(
+            {
+                "developer_response_days": "Give the developer between 0 (no window) and "
+                f"{MAX_RESPONSE_DAYS} days to respond."
+            }
+        )
+    return days
 
 
 def _require_leads_institute(user, institute: Institute) -> None:
@@ -187,8 +204,11 @@ def project_update(
     title: str | None = None,
     description: str | None = None,
     embargo_until: Any = UNSET,
+    developer_response_days: int | None = None,
 ) -> EvaluationProject:
     _require_manage(user, project)
+    if developer_response_days is not None:
+        project.developer_response_days = _checked_response_days(developer_response_days)
     if title is not None:
         project.title = title.strip()
     if description is not None:

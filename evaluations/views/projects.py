@@ -127,6 +127,7 @@ def project_edit(request, project):
         "title": project.title,
         "description": project.description,
         "embargo_until": project.embargo_until,
+        "developer_response_days": project.developer_response_days,
     }
     form = project_forms.ProjectEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -138,6 +139,7 @@ def project_edit(request, project):
                 title=data["title"],
                 description=data["description"],
                 embargo_until=data["embargo_until"],
+                developer_response_days=data["developer_response_days"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -13,6 +13,7 @@ from tests.api_clients import bearer, error_of
 from tests.evaluations.factories import RunFactory, SampleResultFactory
 
 RUN_ID = r"(?P<run_id>\d+)"
+SLUG = r"(?P<slug>[^/.]+)"  # a project's lists: the run's project
 
 
 def _list_routes():
@@ -34,7 +35,8 @@ def run(project, institute_a, system):
 
 
 def _url(prefix: str, run) -> str:
-    return f"/api/v1/{prefix.replace(RUN_ID, str(run.pk))}/"
+    path = prefix.replace(RUN_ID, str(run.pk)).replace(SLUG, run.project.slug)
+    return f"/api/v1/{path}/"
 
 
 def _ordering_values(viewset) -> list[str]:

@@ -20,6 +20,9 @@ def world(transactional_db):
     alice = member("alice", uk, Role.LEAD)
     member("bob", uk, Role.EVALUATOR)
     rw = build_results_world(institute_a=uk, institute_b=us)
+    # No developer's response window: publishing follows sharing at once.
+    rw.project.developer_response_days = 0
+    rw.project.save(update_fields=["developer_response_days"])
     finding = findings.finding_create(
         user=alice,
         project=rw.project,

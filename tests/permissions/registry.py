@@ -17,7 +17,7 @@ and test_admin_scope.py check every ModelAdmin's views and querysets).
     revoked  the lead's token after it was revoked: 401 on every route;
   and every write with the lead's *read-scope* token, which must get 403.
 
-`load_entries()` imports both kinds of module. The six kinds of user (the `ROLES`), in the world
+`load_entries()` imports both kinds of module. The seven kinds of user (the `ROLES`), in the world
 of the `world` fixture (tests/conftest.py):
   anonymous  not signed in
   outsider   charlie, lead of institute C, which takes no part in the project or guideline
@@ -25,6 +25,11 @@ of the `world` fixture (tests/conftest.py):
   evaluator  bob, evaluator at A
   lead       alice, lead of A
   pm         pm, programme manager (platform-wide; not a member of any institute)
+  developer  devon, an accepted developer contact of the project (an AI developer's person: no
+             institute membership; entries_developers.py). An entry that names no answer for
+             the developer expects the outsider's, or the one `developer_expect` sets for that
+             route and method (a route where charlie's own institute counts, or one that shows
+             the developer what was shared with them).
 
 A page expectation is an HTTP status, a tuple of acceptable statuses, or LOGIN (a redirect to the
 login page). An expected 302 that is not LOGIN must not be a redirect to the login page.
@@ -36,10 +41,10 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-ROLES = ("anonymous", "outsider", "viewer", "evaluator", "lead", "pm")
+ROLES = ("anonymous", "outsider", "viewer", "evaluator", "lead", "pm", "developer")
 LOGIN = "login"
 
 # Route prefixes that the page matrix leaves to other matrices, which check them route by route:
@@ -74,6 +79,24 @@ class Entry:
 
 REGISTRY: dict[str, Entry] = {}
 WORLD_PARTS: list[Callable[[Any], None]] = []
+LATE_WORLD_PARTS: list[Callable[[Any], None]] = []
+# (route or API name, method) -> the developer's answer where it is not the outsider's.
+DEVELOPER_EXPECT: dict[tuple[str, str], Any] = {}
+
+
+def _with_developer(key: str, method: str, expect: dict) -> dict:
+    """The expectations with the developer's: the outsider's unless the entry or
+    `developer_expect` says otherwise."""
+    if "developer" in expect:
+        return expect
+    answer = DEVELOPER_EXPECT.get((key, method), expect.get("outsider"))
+    return {**expect, "developer": answer}
+
+
+def developer_expect(key: str, method: str, answer: Any) -> None:
+    """The developer's answer on a route (page or API) whose entry another module owns, where it
+    is not the outsider's (applied when the entries are loaded, in whatever order)."""
+    DEVELOPER_EXPECT[(key, method.upper())] = answer
 
 
 def answers(
@@ -84,8 +107,10 @@ def answers(
     evaluator: Expect,
     lead: Expect,
     pm: Expect,
+    developer: Expect | None = None,
 ) -> dict[str, Expect]:
-    """One expectation per role, named (so a matrix row reads like a table row)."""
+    """One expectation per role, named (so a matrix row reads like a table row). The developer's
+    is the outsider's unless given."""
     return {
         "anonymous": anonymous,
         "outsider": outsider,
@@ -93,6 +118,7 @@ def answers(
         "evaluator": evaluator,
         "lead": lead,
         "pm": pm,
+        "developer": outsider if developer is None else developer,
     }
 
 
@@ -105,6 +131,7 @@ def everyone(status: Expect, *, anonymous: Expect = LOGIN) -> dict[str, Expect]:
         evaluator=status,
         lead=status,
         pm=status,
+        developer=status,
     )
 
 
@@ -123,9 +150,9 @@ def register(
         raise ValueError(f"{key} is registered twice ({REGISTRY[key].module}).")
     checks = []
     if get is not None:
-        checks.append(Check("GET", get, query=query))
+        checks.append(Check("GET", _with_developer(key, "GET", get), query=query))
     if post is not None:
-        checks.append(Check("POST", post, data=data))
+        checks.append(Check("POST", _with_developer(key, "POST", post), data=data))
     if not checks:
         raise ValueError(f"{key}: give at least one of get= or post=.")
     for check in checks:
@@ -140,6 +167,12 @@ def register(
 def world_part(builder: Callable[[Any], None]) -> Callable[[Any], None]:
     """Decorator: `builder(world)` adds an area's own objects to the shared world."""
     WORLD_PARTS.append(builder)
+    return builder
+
+
+def late_world_part(builder: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Decorator: like `world_part`, run after every area's part (it may use their objects)."""
+    LATE_WORLD_PARTS.append(builder)
     return builder
 
 
@@ -201,6 +234,7 @@ def api_answers(
     evaluator: ApiExpect,
     lead: ApiExpect,
     pm: ApiExpect,
+    developer: ApiExpect | None = None,
 ) -> dict[str, ApiExpect]:
     return {
         "anonymous": anonymous,
@@ -209,6 +243,7 @@ def api_answers(
         "evaluator": evaluator,
         "lead": lead,
         "pm": pm,
+        "developer": outsider if developer is None else developer,
     }
 
 
@@ -220,6 +255,7 @@ def api_everyone(status: ApiExpect, *, anonymous: ApiExpect = 401) -> dict[str, 
         evaluator=status,
         lead=status,
         pm=status,
+        developer=status,
     )
 
 
@@ -246,6 +282,7 @@ def api_register(
     for method, expect in methods:
         if expect is None:
             continue
+        expect = _with_developer(name, method, expect)
         if set(expect) != set(ROLES):
             raise ValueError(f"{name} {method}: give an answer for each of {ROLES}.")
         checks.append(
@@ -273,4 +310,24 @@ def load_entries() -> tuple[dict[str, Entry], dict[str, ApiEntry]]:
     for module in pkgutil.iter_modules(package.__path__):
         if module.name.startswith(("entries_", "api_entries_")):
             importlib.import_module(f"{package.__name__}.{module.name}")
+    _apply_developer_expectations()
     return REGISTRY, API_REGISTRY
+
+
+def _apply_developer_expectations() -> None:
+    """Set the answers `developer_expect` gave on entries registered before it was called."""
+    for (key, method), answer in DEVELOPER_EXPECT.items():
+        page = REGISTRY.get(key)
+        if page is not None:
+            checks = tuple(
+                replace(c, expect={**c.expect, "developer": answer}) if c.method == method else c
+                for c in page.checks
+            )
+            REGISTRY[key] = replace(page, checks=checks)
+        api = API_REGISTRY.get(key)
+        if api is not None:
+            api_checks = tuple(
+                replace(c, expect={**c.expect, "developer": answer}) if c.method == method else c
+                for c in api.checks
+            )
+            API_REGISTRY[key] = replace(api, checks=api_checks)

@@ -24,7 +24,7 @@ from rest_framework.test import APIClient
 
 from evaluations.models import Domain, Finding, SampleReview
 from institutes import audit
-from institutes.models import AuditEvent, Institute
+from institutes.models import AuditEvent, Institute, User
 from institutes.services import token_create
 from tests.evaluations.factories import ProjectFactory
 from tests.figures import figure
@@ -191,6 +191,8 @@ KEPT_TABLES = {
     "evaluations_evaluationrun",
     "evaluations_sampleresult",
     "evaluations_samplereview",
+    "evaluations_findingcomment",
+    "evaluations_findingresponse",
 }
 
 
@@ -218,8 +220,12 @@ def every_model(security_world, bob):
     from django.utils import timezone
 
     from evaluations.models import (
+        DeveloperContact,
         Deviation,
+        FindingComment,
         FindingEvidence,
+        FindingResponse,
+        Organisation,
         PinnedRun,
         ReviewLabel,
         RunScorer,
@@ -246,6 +252,20 @@ def every_model(security_world, bob):
         pinned_at=timezone.now(),
     )
     ChecklistItemType.objects.create(name="A step no exchange uses yet")
+    Organisation.objects.create(name="A developer no project invited")
+    finding = security_world.finding
+    contact = DeveloperContact.objects.create(
+        project=finding.project,
+        organisation=Organisation.objects.create(name="Audited developer"),
+        email="dev@audited.example",
+        name="Dev",
+        user=User.objects.create_user("audited-dev", "dev@audited.example"),
+        invited_by=bob,
+    )
+    FindingComment.objects.create(finding=finding, author=bob, body="Seen.")
+    FindingResponse.objects.create(
+        finding=finding, contact=contact, kind="acknowledged", text="Ok."
+    )
     ProjectFactory(title="Opened by mistake")  # no runs or findings: it may be deleted
     security_world.finding.runs.add(run)
     FindingEvidence.objects.create(finding=security_world.finding, kind="run", run=run)

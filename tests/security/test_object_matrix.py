@@ -64,6 +64,8 @@ LIST_MODELS = {
     "system-list": AISystem,
     "guideline-list": Guideline,
     "finding-list": Finding,
+    "finding-comments": None,  # a finding's (404 where the finding is not seen)
+    "finding-responses": None,  # a finding's (404 where the finding is not seen)
     "job-list": EvaluationJob,
     "run-list": EvaluationRun,
     "run-sample-list": SampleResult,
@@ -79,6 +81,8 @@ LIST_MODELS = {
     "project-results-list": None,  # a project's results cells (404 outside the project)
     "project-results-corrected-list": None,  # a project's corrected cells (404 outside it)
     "review-queue-agreement-list": None,  # a queue's judge figures (404 outside its project)
+    "project-report-list": None,  # a project's report versions (404 outside the project)
+    "project-developer-contact-list": None,  # a project's, for its leads (404 outside it)
 }
 
 
@@ -199,9 +203,16 @@ def foreign_object_requests(w) -> list[str]:
     ]
 
 
+# Pages opened by a secret token, which show whoever holds it what it was made for (a developer
+# invitation names its project): not a leak to the user who happens to request it.
+TOKEN_PAGES = {"developers:accept"}
+
+
 def page_requests(w) -> list[tuple[str, str, dict | None]]:
     found = []
     for key, entry in sorted(REGISTRY.items()):
+        if key in TOKEN_PAGES:
+            continue
         for check in entry.checks:
             if check.method == "GET" and check.expect["viewer"] != LOGIN:
                 url = reverse(key, kwargs=entry.kwargs(w) if entry.kwargs else None)
@@ -340,6 +351,50 @@ def test_nothing_of_another_institutes_project_reaches_anyone(two_worlds, client
         f"{len(scan.leaks)} leaks ({scan.seen_own} answers showed the user's own objects)"
     )
     assert scan.seen_own > 20, "the scan never saw the users' own objects: it cannot see leaks"
+    assert not scan.leaks, "\n".join(scan.leaks[:50])
+
+
+def test_a_developer_contact_sees_only_what_was_shared_with_them(two_worlds, client):
+    """devon, a developer contact of `frontier`, finds in no answer an id or a text of anything
+    not shared with him: no project, run, sample, job or system in an API list, no finding or
+    report version but the shared ones, nothing of the foreign world."""
+    from evaluations.models import Report
+    from institutes import access
+
+    w = two_worlds
+    devon = w.users["developer"]
+    shared_findings = set(access.developer_shared_findings(devon).values_list("pk", flat=True))
+    shared_reports = set(access.developer_shared_reports(devon).values_list("pk", flat=True))
+    forbidden = {model: set(ids) for model, ids in a_side_ids(w).items()}
+    for model, ids in foreign_ids(w).items():
+        forbidden.setdefault(model, set()).update(ids)
+    forbidden[Finding] -= shared_findings
+    forbidden[SampleResult] = set(SampleResult.objects.values_list("pk", flat=True))
+    # Titles of what was not shared (a title a shared version also bears is not a marker).
+    shown = {
+        *Finding.objects.filter(pk__in=shared_findings).values_list("title", flat=True),
+        *Report.objects.filter(pk__in=shared_reports).values_list("title", flat=True),
+    }
+    unshared = {
+        *Finding.objects.exclude(pk__in=shared_findings).values_list("title", flat=True),
+        *Report.objects.exclude(pk__in=shared_reports).values_list("title", flat=True),
+    } - shown
+    scan = Scan()
+    scan_as(
+        w,
+        "developer",
+        devon,
+        scan,
+        markers=[FOREIGN, *sorted(unshared)],
+        own=["Pre-deployment evaluation of Frontier-1"],  # his project's name, on his pages
+        forbidden=forbidden,
+        client=client,
+    )
+    figure(
+        f"developer contact: {scan.requests} requests, {scan.foreign_ids} ids not shared with "
+        f"them in lists, {len(scan.leaks)} leaks"
+    )
+    assert scan.seen_own > 0, "the scan never saw the developer's own pages"
     assert not scan.leaks, "\n".join(scan.leaks[:50])
 
 

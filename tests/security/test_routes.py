@@ -37,6 +37,8 @@ PUBLIC = {
     "api-schema": "the OpenAPI description of the API: no data",
     "api-docs": "Swagger UI, served from local files: no data",
     "exchanges:calendar_feed": "an institute's iCal feed, opened by its secret (revocable) token",
+    "developers:accept": "a developer contact's sign-up page, opened by the invitation's secret "
+    "token (works once, expires, replaced by a re-invitation)",
 }
 
 # API reads every signed-in user gets, whatever their grants.

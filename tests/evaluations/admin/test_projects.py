@@ -129,6 +129,8 @@ def test_finding_transitions_in_the_admin_follow_the_workflow(client, jw, pm):
 
 
 def test_a_published_finding_edit_is_a_form_error_not_a_500(client, jw, alice, pm):
+    jw.project.developer_response_days = 0  # no response window: publish at once
+    jw.project.save(update_fields=["developer_response_days"])
     for status in ("agreed", "shared_with_developer", "published"):
         findings.finding_transition(user=alice, finding=jw.finding, status=status)
     client.force_login(pm)
