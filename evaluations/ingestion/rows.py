@@ -76,6 +76,37 @@ def primary_score(log: EvalLog) -> tuple[str, str, float | None, float | None]:
     return first.name, name, value, stderr if name in _MEAN_METRICS else None
 
 
+def run_setup(log: EvalLog) -> dict[str, Any]:
+    """How the run was set up, as its log's header says: the Inspect version, the sandbox, the
+    solver plan (the scaffold or agent, with its parameters), the task's version and arguments.
+    What a header does not hold (lm-evaluation-harness results) is left out."""
+    spec = log.eval
+    setup: dict[str, Any] = {}
+    packages = getattr(spec, "packages", None) or {}
+    if packages.get("inspect_ai"):
+        setup["inspect_version"] = str(packages["inspect_ai"])
+    sandbox = getattr(spec, "sandbox", None)
+    if sandbox is not None:
+        kind = getattr(sandbox, "type", None) or str(sandbox)
+        config = getattr(sandbox, "config", None)
+        setup["sandbox"] = f"{kind} ({config})" if isinstance(config, str) and config else kind
+    plan = getattr(log, "plan", None)
+    steps = [step for step in (getattr(plan, "steps", None) or []) if step.solver]
+    solver = getattr(spec, "solver", None)
+    if solver:
+        setup["scaffold"] = solver
+        if getattr(spec, "solver_args", None):
+            setup["scaffold_args"] = clean_json(spec.solver_args)
+    elif steps:
+        setup["scaffold"] = " → ".join(step.solver for step in steps)
+        setup["scaffold_args"] = clean_json({s.solver: s.params for s in steps if s.params})
+    if getattr(spec, "task_version", None) not in (None, 0, ""):
+        setup["task_version"] = clean_json(spec.task_version)
+    if getattr(spec, "task_args", None):
+        setup["task_args"] = clean_json(spec.task_args)
+    return setup
+
+
 def run_scores(log: EvalLog) -> list[dict[str, Any]]:
     """Every scorer and metric of the log. `stderr` is filled for the metrics it measures."""
     rows: list[dict[str, Any]] = []

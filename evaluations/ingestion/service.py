@@ -280,6 +280,7 @@ def run_ingest_log(
             or rows.parse_time(spec.created),
             completed_at=rows.parse_time(stats.completed_at if stats else None),
             epochs=spec.config.epochs or 1,
+            setup=rows.run_setup(header),
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             total_tokens=total_tokens,

@@ -87,6 +87,13 @@ class EvaluationRun(KeptModel):
     # it, so pages read these instead of aggregating every sample row on each request (see
     # `evaluations.results.scores`). Null for runs written otherwise: they are aggregated as before.
     score_moments = models.JSONField(null=True, blank=True, editable=False)
+    setup = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="How the log says it ran: Inspect version, sandbox, solver or agent, task "
+        "version and arguments (`ingestion.rows.run_setup`).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = KeptQuerySet.as_manager()

@@ -96,7 +96,10 @@ def test_the_frozen_page_reads_the_stored_content(
 ):
     report = frozen_report(rw, alice, institute_a, institute_b)
     Report.objects.filter(pk=report.pk).update(
-        content={**report.content, "project": {"slug": "x", "title": "As frozen"}}
+        content={
+            **report.content,
+            "institutes": [{**i, "name": "As frozen"} for i in report.content["institutes"]],
+        }
     )
     client.force_login(alice)
     with django_assert_max_num_queries(25):
