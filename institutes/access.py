@@ -233,13 +233,15 @@ def is_lead_of(user, institute) -> bool:
 def can_hold_write_token(user) -> bool:
     """May the user be issued a write-scope API token? Only someone who may write somewhere:
     an evaluator or lead of an institute (or the host role of an active exchange), or a programme
-    manager. Viewers get read tokens. A write token that outlives its holder's role writes no
-    more than the role allows: every request is checked against the roles of the moment."""
+    manager; or an active developer contact, who writes comments and responses on the findings
+    shared with them. Viewers get read tokens. A write token that outlives its holder's role
+    writes no more than the role allows: every request is checked against the roles of the
+    moment."""
     if is_programme_manager(user):
         return True
     if max(institute_ranks(user).values(), default=0) >= ACT:
         return True
-    return max(project_ranks(user).values(), default=0) >= ACT
+    return max(project_ranks(user).values(), default=0) >= ACT or is_developer_contact(user)
 
 
 def visible_guidelines(user, queryset: QuerySet | None = None) -> QuerySet:

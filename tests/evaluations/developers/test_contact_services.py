@@ -259,3 +259,15 @@ def test_a_mail_failure_is_logged_not_raised(dw, active_devon, monkeypatch, capl
     )
     assert sent == 0
     assert "Could not send" in caplog.text
+
+
+def test_an_active_contact_may_hold_a_write_token_until_revoked(dw, alice, devon, active_devon):
+    # They write comments and responses through partner tools too; nothing else (the API checks
+    # every request against the access rules of the moment).
+    from institutes.services import token_create
+
+    token, _ = token_create(user=devon, name="responses", scope="write", expires_in_days=1)
+    assert token.scope == "write"
+    services.developer_contact_revoke(contact=active_devon, by=alice)
+    access.forget(devon)
+    assert not access.can_hold_write_token(User.objects.get(pk=devon.pk))
