@@ -99,3 +99,28 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+# The rows the migrations write (domains, built-in tasks, review labels and their verdicts, the
+# exchanges' checklist items): a live-server test's flush empties them, and serialized rollback
+# does not bring them back for a test that seeds the demo in another thread.
+MIGRATION_ROWS = [
+    ("evaluations.migrations.0003_default_domains", "add_domains"),
+    ("evaluations.migrations.0005_builtin_tasks", "upsert_builtin_tasks"),
+    ("evaluations.migrations.0006_default_review_labels", "add_labels"),
+    ("evaluations.migrations.0011_finding_evidence_and_review_labels", "add_labels"),
+    ("evaluations.migrations.0015_review_queues_and_judges", "set_verdicts"),
+    ("exchanges.migrations.0004_default_checklist_items", "add_defaults"),
+]
+
+
+def restore_migration_rows() -> None:
+    """Write the migrations' rows again (each function only adds what is missing)."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    for module, function in MIGRATION_ROWS:
+        with connection.schema_editor() as editor:
+            getattr(importlib.import_module(module), function)(apps, editor)

@@ -12,13 +12,14 @@ from django.db import connection
 
 from evaluations.models import Report
 from institutes.seed import DEMO_PASSWORD
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login, restore_migration_rows, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _seed() -> None:
     try:
+        restore_migration_rows()
         call_command("seed_demo")
     finally:
         connection.close()
