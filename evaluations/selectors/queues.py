@@ -121,8 +121,8 @@ class QueueProgress:
         return next((r for r in self.reviewers if r.reviewer_id == user.pk), None)
 
 
-def _item_rows(queue_ids: Iterable[int]):
-    """(queue id, slice value, reviews) for every item of the queues: one query."""
+def sample_review_count() -> Subquery:
+    """For a queryset of queue items: how many reviews the item's sample has (a subquery)."""
     reviews = (
         SampleReview.objects.filter(sample=OuterRef("sample"))
         .order_by()
@@ -130,15 +130,15 @@ def _item_rows(queue_ids: Iterable[int]):
         .annotate(n=Count("pk"))
         .values("n")
     )
+    return Subquery(reviews, output_field=IntegerField())
+
+
+def _item_rows(queue_ids: Iterable[int]):
+    """(queue id, slice value, reviews) for every item of the queues: one query."""
     return (
         ReviewQueueItem.objects.filter(queue__in=list(queue_ids))
         .order_by()
-        .annotate(
-            reviews=Coalesce(
-                Subquery(reviews, output_field=IntegerField()),
-                Value(0, output_field=IntegerField()),
-            )
-        )
+        .annotate(reviews=Coalesce(sample_review_count(), Value(0, output_field=IntegerField())))
         .values_list("queue_id", "slice_value", "reviews")
     )
 

@@ -49,6 +49,7 @@ from evaluations.models import (
     SampleReview,
 )
 from evaluations.results import slices
+from evaluations.selectors.queues import sample_review_count
 from evaluations.services import reviews as review_services
 from evaluations.services.queue_selection import Candidate, stratified_selection
 from institutes import access, audit
@@ -311,13 +312,6 @@ def _places_taken(item: ReviewQueueItem, *, cutoff, but=None) -> set[int]:
 def _open_items(queue: ReviewQueue, reviewer, cutoff):
     """The queue's items the reviewer was never given, that look like they have room (in this
     statement's snapshot: the caller counts again once it holds the lock)."""
-    reviews = (
-        SampleReview.objects.filter(sample=OuterRef("sample"))
-        .order_by()
-        .values("sample")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     live = (
         ReviewAssignment.objects.filter(
             item=OuterRef("pk"), completed_at__isnull=True, assigned_at__gte=cutoff
@@ -340,7 +334,7 @@ def _open_items(queue: ReviewQueue, reviewer, cutoff):
         .exclude(Exists(ReviewAssignment.objects.filter(item=OuterRef("pk"), reviewer=reviewer)))
         .exclude(Exists(SampleReview.objects.filter(sample=OuterRef("sample"), reviewer=reviewer)))
         .annotate(
-            taken=Coalesce(Subquery(reviews, output_field=IntegerField()), zero)
+            taken=Coalesce(sample_review_count(), zero)
             + Coalesce(Subquery(live, output_field=IntegerField()), zero)
         )
         .filter(taken__lt=queue.reviews_per_item)

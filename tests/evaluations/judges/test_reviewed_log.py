@@ -286,3 +286,23 @@ def test_each_epoch_is_edited_on_its_own(
     log = read_bytes(data, tmp_path)
     values = {(s.id, s.epoch): s.scores[run.primary_scorer].value for s in log.samples}
     assert (values["qa-01", 1], values["qa-01", 2]) == ("I", "C")
+
+
+def test_the_reviewed_logs_accuracy_is_concords_corrected_figure(
+    client, reviewed_run, vera, tmp_path
+):
+    # Two paths show the figure with people's labels in place of the scorer's: the corrected
+    # results (page, export, API) and Inspect's metrics of the reviewed log. They agree.
+    from evaluations.results import corrected
+
+    run, _reviews = reviewed_run
+    _response, data = download(client, vera, run)
+    log = read_bytes(data, tmp_path)
+    accuracy = {s.name: s.metrics for s in log.results.scores}[run.primary_scorer]["accuracy"]
+    [cell] = [
+        item
+        for item in corrected.corrected_items(corrected.corrected_results(run.project))
+        if item["run_id"] == run.pk
+    ]
+    assert cell["corrected_mean"] == pytest.approx(accuracy.value, abs=1e-12)
+    assert cell["n_corrected"] == 3
