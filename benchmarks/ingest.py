@@ -4,13 +4,20 @@ For the same log, in one run:
   (a) Concord's ingestion service end to end (`run_ingest_log`: read, validate, write the run, its
       scores and its samples with COPY, commit), in a fresh process per size (peak RSS is then the
       ingestion's own); tracemalloc's peak at two sizes in another process;
-  (b) the parse limit: read the archive's sample entries with `zipfile` and validate each with
-      Inspect's `EvalSample.model_validate_json` (nothing written);
+  (r) the raw decode limit: read the archive's sample entries with `zipfile` (Zstandard) and
+      decode each with orjson, no validation (nothing written): no reader of the log's samples
+      can be faster;
+  (b) the parse limit of Inspect's model: validate each entry with
+      `EvalSample.model_validate_json` (a reference; Concord validates only what it does not
+      recognise);
+  (e) Concord's sample decoder: read each entry and decode the fields Concord stores
+      (`sample_decoder.stored_fields`);
   (c) the database limit: `COPY` of the already-extracted rows (the service's own row function)
       into the same table, in one transaction, committed;
   (d) Inspect's readers, `read_eval_log` and `read_eval_log_samples`, bounded: on the 1k log, and
-      `read_eval_log_samples` on the first samples of the largest log.
-Prints samples/s for each and the ratios a/min(b,c) and a/d.
+      `read_eval_log_samples` on the first samples of the largest log; `read_eval_log` on the
+      10k log too (bounded by a timeout).
+Prints samples/s for each and the ratios a/r, a/min(b,c) and a/d.
 
     python benchmarks/ingest.py [--sizes 1000,10000,100000]
 """
@@ -34,7 +41,9 @@ from benchmarks.logs import ensure_log, log_path
 
 PROJECT = "bench-ingest"
 STREAM_PREFIX = 20  # samples read with read_eval_log_samples from the largest log
-LIMITS_MAX = 20_000  # (b) and (c) on at most this many sample entries of a log (time bound)
+LIMITS_MAX = 20_000  # (r), (b), (e) and (c) on at most this many sample entries (time bound)
+FULL_READ_SIZE = 10_000  # read_eval_log on this log too
+FULL_READ_TIMEOUT = 300  # seconds
 
 
 def _rss_mib() -> float:
@@ -92,11 +101,16 @@ def child_ingest(size: int, trace: bool) -> dict:
     common.setup_django(common.INGEST_DB)
     import tracemalloc
 
+    from django.urls import get_resolver
+
     from evaluations.ingestion import run_ingest_log
 
     w, project = _context()
     _reset_tables()
     path = log_path(size)
+    # A worker has its URLs loaded (an ingestion reverses webhook links when it ends): their
+    # one-off import in this fresh process is not a cost of ingesting the log.
+    get_resolver().url_patterns  # noqa: B018
     rss_before = _rss_mib()
     if trace:
         tracemalloc.start()
@@ -122,18 +136,20 @@ def child_ingest(size: int, trace: bool) -> dict:
 
 
 def child_limits(size: int, limit: int) -> dict:
-    """(b) the parse limit and (c) the database limit on the same log: its first `limit` sample
-    entries (per-sample costs do not depend on the log's size; this bounds the time)."""
+    """(r) the raw decode limit, (b) the parse limit, (e) Concord's decoder and (c) the database
+    limit on the same log: its first `limit` sample entries (per-sample costs do not depend on
+    the log's size; this bounds the time)."""
     common.setup_django(common.INGEST_DB)
     import zipfile
 
+    import orjson
     import zipfile_zstd  # noqa: F401
     from django.db import connection, transaction
     from inspect_ai._util.constants import get_deserializing_context
     from inspect_ai.log import EvalSample
 
     from evaluations.ingestion import rows as row_rules
-    from evaluations.ingestion import service
+    from evaluations.ingestion import sample_decoder, service
     from evaluations.ingestion.records import SampleRecord
     from evaluations.models import EvaluationRun, SampleResult
 
@@ -154,14 +170,21 @@ def child_limits(size: int, limit: int) -> dict:
         names = [n for n in archive.namelist() if n.startswith("samples/") and n.endswith(".json")]
         names = names[:limit]
         header_scorer = "pattern"
+        started = time.perf_counter()
+        for name in names:
+            orjson.loads(archive.read(name))
+        raw_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        declined = sum(sample_decoder.stored_fields(archive.read(name)) is None for name in names)
+        decoder_seconds = time.perf_counter() - started
         for name in names:
             started = time.perf_counter()
             sample = EvalSample.model_validate_json(archive.read(name), context=context)
             parse_seconds += time.perf_counter() - started
             # Extraction (outside both timings): the service's own row function.
-            values = service._sample_values(run, SampleRecord(sample, name), header_scorer)
-            values["scores"] = json.dumps(values["scores"])
-            values["metadata"] = json.dumps(values["metadata"])
+            values = service._sample_values(
+                run, SampleRecord(sample, name), header_scorer, as_json=True
+            )
             extracted.append([values[c] for c in service._COLUMNS])
     del sample
     fields = {f.name: f.column or f.name for f in SampleResult._meta.concrete_fields}
@@ -181,6 +204,11 @@ def child_limits(size: int, limit: int) -> dict:
     return {
         "size": size,
         "samples_measured": len(names),
+        "raw_seconds": raw_seconds,
+        "raw_samples_per_second": len(names) / raw_seconds,
+        "decoder_seconds": decoder_seconds,
+        "decoder_samples_per_second": len(names) / decoder_seconds,
+        "decoder_declined": declined,
         "parse_seconds": parse_seconds,
         "parse_samples_per_second": len(names) / parse_seconds,
         "copy_seconds": copy_seconds,
@@ -226,6 +254,17 @@ def child_inspect(size: int, prefix_size: int) -> dict:
             "samples_per_second": seen / seconds,
         }
     return out
+
+
+def child_read_full(size: int) -> dict:
+    """(d) `read_eval_log` on the `size` log, whole."""
+    from inspect_ai.log import read_eval_log
+
+    started = time.perf_counter()
+    log = read_eval_log(str(log_path(size)))
+    seconds = time.perf_counter() - started
+    count = len(log.samples or [])
+    return {"size": size, "seconds": seconds, "samples_per_second": count / seconds}
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,6 +333,11 @@ def main(sizes: list[int]) -> dict:
     traced = sorted(sizes)[:2]
     results["tracemalloc"] = {s: _child("ingest", str(s), "--trace") for s in traced}
     results["d"] = _child("inspect", str(smallest), str(largest))
+    if FULL_READ_SIZE in sizes and smallest != FULL_READ_SIZE:
+        try:
+            results["d_full"] = _child("read_full", str(FULL_READ_SIZE), timeout=FULL_READ_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            results["d_full"] = {"size": FULL_READ_SIZE, "timeout": FULL_READ_TIMEOUT}
     results["default_limits"] = {largest: default_limits_check(largest)}
     return results
 
@@ -313,16 +357,40 @@ def table(results: dict) -> list[tuple[str, str, str]]:
         e = _entry(results, size)
         a = e["a"]["samples_per_second"]
         b = e["bc"]["parse_samples_per_second"]
+        r = e["bc"].get("raw_samples_per_second")
+        decoder = e["bc"].get("decoder_samples_per_second")
         c = e["bc"]["copy_rows_per_second"]
         measured = e["bc"].get("samples_measured", size)
         on = "" if measured == size else f", on its first {measured:,} entries"
         growth = e["a"]["rss_peak_mib"] - e["a"]["rss_before_mib"]
+        rows.append(
+            (
+                f"ingest {size:,}: (a) Concord",
+                f"{common.fmt_rate(a)}/s",
+                "end to end, committed (URLs loaded, as in a worker)",
+            )
+        )
+        if r and decoder:
+            rows += [
+                (
+                    f"ingest {size:,}: (r) raw decode limit",
+                    f"{common.fmt_rate(r)}/s",
+                    "zip + zstd + orjson, no validation" + on,
+                ),
+                (
+                    f"ingest {size:,}: (e) Concord's decoder",
+                    f"{common.fmt_rate(decoder)}/s",
+                    "zip + zstd + stored fields"
+                    + on
+                    + f", {e['bc']['decoder_declined']:,} left to EvalSample",
+                ),
+                (f"ingest {size:,}: a/r", f"{a / r:.2f}", "1 = as fast as decoding the log"),
+            ]
         rows += [
-            (f"ingest {size:,}: (a) Concord", f"{common.fmt_rate(a)}/s", "end to end, committed"),
             (
                 f"ingest {size:,}: (b) parse limit",
                 f"{common.fmt_rate(b)}/s",
-                "zip + EvalSample" + on,
+                "zip + EvalSample (reference)" + on,
             ),
             (f"ingest {size:,}: (c) COPY limit", f"{common.fmt_rate(c)}/s", "extracted rows" + on),
             (
@@ -349,6 +417,24 @@ def table(results: dict) -> list[tuple[str, str, str]]:
                     f"d = {common.fmt_rate(d_stream)}/s",
                 ),
             ]
+        full = results.get("d_full")
+        if full and int(full["size"]) == size:
+            if "samples_per_second" in full:
+                rows.append(
+                    (
+                        f"ingest {size:,}: a/d read_eval_log",
+                        f"{a / full['samples_per_second']:.1f}",
+                        f"d = {common.fmt_rate(full['samples_per_second'])}/s",
+                    )
+                )
+            else:
+                rows.append(
+                    (
+                        f"ingest {size:,}: a/d read_eval_log",
+                        f">{a * full['timeout'] / size:.1f}",
+                        f"read_eval_log did not finish in {full['timeout']} s",
+                    )
+                )
     a_big = _entry(results, largest)["a"]["samples_per_second"]
     rows.append(
         (f"ingest {largest:,}: a(10^5) / d read_eval_log(10^3)", f"{a_big / d_full:.1f}", "")
@@ -389,6 +475,8 @@ if __name__ == "__main__":
             print(json.dumps(child_ingest(int(params[0]), args.trace or "--trace" in rest)))
         elif kind == "limits":
             print(json.dumps(child_limits(int(params[0]), int(params[1]))))
+        elif kind == "read_full":
+            print(json.dumps(child_read_full(int(params[0]))))
         elif kind == "inspect":
             print(json.dumps(child_inspect(int(params[0]), int(params[1]))))
         sys.exit(0)

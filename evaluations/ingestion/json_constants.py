@@ -129,6 +129,11 @@ def readable(handle: BinaryIO, *, chunk: int = _CHUNK) -> tuple[BinaryIO, bool]:
     return _Stream(handle, chunk), True  # type: ignore[return-value]
 
 
+def rewritten(data: bytes | bytearray) -> bytes:
+    """A whole document with its constants rewritten as `readable` does (for `restore`)."""
+    return _TOKENS.sub(lambda match: _REWRITE.get(match.group(), match.group()), data)
+
+
 def restore(value: Any) -> Any:
     """A value built from a rewritten stream, with the constants back as floats."""
     if isinstance(value, str):

@@ -30,6 +30,7 @@ from typing import Any
 
 from inspect_ai.log import EvalLog, EvalSample
 
+from evaluations.ingestion import rows
 from evaluations.ingestion.records import SampleRecord
 
 # Inspect's scorers that always grade with a model.
@@ -84,10 +85,21 @@ class SampleGraders:
             counter[model] += 1
 
     def observe(self, sample: EvalSample) -> None:
-        for scorer, score in (sample.scores or {}).items():
-            metadata = score.metadata or {}
+        self.observe_scores(rows.sample_scores(sample))
+
+    def observe_scores(self, scores: Mapping[str, Mapping[str, Any]]) -> None:
+        """A sample's scores as Concord stores them (`records.StoredSample.scores`)."""
+        for scorer, score in scores.items():
+            metadata = score["metadata"]
+            if not metadata:
+                continue
             named = next(
-                (m for m in (_model_name(metadata.get(k)) for k in METADATA_KEYS) if m), None
+                (
+                    m
+                    for m in (_model_name(metadata[k]) for k in METADATA_KEYS if k in metadata)
+                    if m
+                ),
+                None,
             )
             if named:
                 self._count(self.named, scorer, named)
@@ -101,7 +113,7 @@ class SampleGraders:
     def watch(self, records: Iterable[SampleRecord]) -> Iterator[SampleRecord]:
         """The records, unchanged, each observed on its way through."""
         for record in records:
-            self.observe(record.sample)
+            self.observe_scores(record.stored.scores)
             yield record
 
     def named_model(self, scorer: str) -> str:

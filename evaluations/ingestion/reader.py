@@ -1,9 +1,11 @@
 """Streaming readers for Inspect logs (`.eval` and `.json`), with bounded memory.
 
 We read `.eval` archives ourselves: the header from `header.json`, then each `samples/*.json`
-member validated with Inspect's own `EvalSample` model. That is much faster than
-`inspect_ai.log.read_eval_log_samples` (figures in benchmarks/README.md) and holds one sample in
-memory at a time. `.json` logs are streamed with ijson: one pass collects the header (skipping
+member, one at a time: the fields Concord stores are decoded straight from its JSON
+(`sample_decoder`), and Inspect's own `EvalSample` model validates the sample when a page asks
+for all of it, or at once when the decoder does not recognise its shape. That is much faster
+than `inspect_ai.log.read_eval_log_samples` (figures in benchmarks/README.md) and holds one
+sample in memory at a time. `.json` logs are streamed with ijson: one pass collects the header (skipping
 the samples), a second yields the samples one by one. Every way a file can be damaged surfaces
 as `LogReadError` with a sentence a person can act on.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,7 @@ import ijson
 from inspect_ai.log import EvalLog, EvalSample
 from pydantic import ValidationError as PydanticValidationError
 
-from evaluations.ingestion import json_constants, safety
+from evaluations.ingestion import json_constants, safety, sample_decoder
 from evaluations.ingestion.errors import LogReadError, UnsafeInput
 from evaluations.ingestion.records import SampleRecord
 
@@ -40,6 +43,7 @@ except ImportError:  # pragma: no cover
 HEADER_JSON = "header.json"
 START_JSON = "_journal/start.json"
 SAMPLES_DIR = safety.SAMPLES_PREFIX
+_UNREAD = object()
 
 
 def _short(exc: BaseException) -> str:
@@ -70,6 +74,7 @@ class EvalArchiveReader(AbstractContextManager):
         # Checked before anything is decompressed (safety.SafeArchive). A re-logged sample
         # appends a second member with the same name; the last one wins, as in Inspect's reader.
         self._archive = archive or safety.SafeArchive(path)
+        self._version: object = _UNREAD
 
     def __exit__(self, *exc_info) -> None:
         self._archive.close()
@@ -97,16 +102,42 @@ class EvalArchiveReader(AbstractContextManager):
     def _sample_members(self) -> Iterator[safety.Member]:
         return self._archive.members(SAMPLES_DIR, ".json")
 
-    def samples(self) -> Iterator[SampleRecord]:
-        """One sample at a time, in the archive's order (nothing is kept per sample)."""
+    def _log_version(self) -> int | None:
+        """The log format's version, from the header (or the start record of a running log)."""
+        if self._version is _UNREAD:
+            name = HEADER_JSON if self.has(HEADER_JSON) else START_JSON
+            try:  # json, not orjson: a header's metrics may be NaN
+                version = json.loads(self._read(name)).get("version") if self.has(name) else None
+            except (ValueError, AttributeError, RecursionError):
+                version = None
+            self._version = version if isinstance(version, int) else None
+        return self._version  # type: ignore[return-value]
+
+    def _validated(self, data: bytes | bytearray, name: str) -> EvalSample:
+        try:
+            return EvalSample.model_validate_json(data, context=get_deserializing_context())
+        except PydanticValidationError as exc:
+            raise _refusal(exc, f"'{self.path.name}'", f"sample '{name}'") from exc
+
+    def samples(self, *, decode: bool = True) -> Iterator[SampleRecord]:
+        """One sample at a time, in the archive's order (nothing is kept per sample).
+
+        With `decode`, the stored fields of a sample of a known log version are decoded directly
+        (`sample_decoder`) and its `EvalSample` is only validated when `record.sample` is read;
+        a sample the decoder does not recognise is validated at once, as without `decode`."""
+        fast = decode and self._log_version() in sample_decoder.KNOWN_LOG_VERSIONS
         for member in self._sample_members():
             name = member.name
             data = self._read(member)
-            try:
-                sample = EvalSample.model_validate_json(data, context=get_deserializing_context())
-            except PydanticValidationError as exc:
-                raise _refusal(exc, f"'{self.path.name}'", f"sample '{name}'") from exc
-            yield SampleRecord(sample=sample, entry_name=name)
+            stored = sample_decoder.stored_fields(data) if fast else None
+            if stored is None:
+                yield SampleRecord(sample=self._validated(data, name), entry_name=name)
+            else:
+                yield SampleRecord(
+                    stored=stored,
+                    entry_name=name,
+                    load=partial(self._validated, data, name),
+                )
 
 
 def _started_header(data: bytes | bytearray, path: Path) -> EvalLog:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import orjson
 from inspect_ai.log import EvalLog, EvalSample
 from inspect_ai.scorer import value_to_float
 
@@ -33,6 +36,31 @@ def clean_json(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     return clean_text(value)
+
+
+_ORJSON_STRICT = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError
+
+
+def jsonb_text(value: Any) -> str:
+    """`value` as the JSON text of a jsonb column: what `json.dumps(clean_json(value))` stores,
+    written by orjson when it can (NaN and infinities become null there too). A NUL character,
+    a key that is not a string, an integer beyond 64 bits or a value that JSON does not hold
+    takes `clean_json`."""
+    try:
+        data = orjson.dumps(value, default=_not_json, option=_ORJSON_STRICT)
+    except TypeError:
+        return json.dumps(clean_json(value))
+    if b"\\u0000" in data:
+        return json.dumps(clean_json(value))
+    return data.decode()
 
 
 def finite(value: Any) -> float | None:
@@ -127,41 +155,56 @@ def run_scores(log: EvalLog) -> list[dict[str, Any]]:
     return rows
 
 
+def joined_messages(messages: Iterable[tuple[str, str]]) -> str:
+    """A message-list input as one text: `role: text` per message, a blank line between."""
+    return "\n\n".join(f"{role}: {text}" for role, text in messages)
+
+
+def joined_targets(target: str | list[str] | None) -> str:
+    if isinstance(target, list):
+        return " | ".join(target)
+    return target or ""
+
+
 def input_text(sample: EvalSample) -> str:
     if isinstance(sample.input, str):
         return sample.input
-    return "\n\n".join(f"{m.role}: {m.text}" for m in sample.input)
+    return joined_messages((m.role, m.text) for m in sample.input)
 
 
 def target_text(sample: EvalSample) -> str:
-    if isinstance(sample.target, list):
-        return " | ".join(sample.target)
-    return sample.target or ""
+    return joined_targets(sample.target)
+
+
+def score_fields(value: Any, answer: Any, explanation: Any, metadata: Any) -> dict[str, Any]:
+    """What Concord keeps of one Score."""
+    return {"value": value, "answer": answer, "explanation": explanation, "metadata": metadata}
 
 
 def sample_scores(sample: EvalSample) -> dict[str, Any]:
     return {
-        name: {
-            "value": score.value,
-            "answer": score.answer,
-            "explanation": score.explanation,
-            "metadata": score.metadata,
-        }
+        name: score_fields(score.value, score.answer, score.explanation, score.metadata)
         for name, score in (sample.scores or {}).items()
     }
 
 
+def primary_value(scores: dict[str, dict[str, Any]], scorer: str) -> float | None:
+    """A sample's value for the headline scorer, from its stored scores (`sample_scores`): the
+    scorer's own value, or the key of a dict-valued scorer that bears its name."""
+    if scorer in scores:
+        return score_as_float(scores[scorer]["value"])
+    for score in scores.values():
+        value = score["value"]
+        if isinstance(value, dict) and scorer in value:
+            return score_as_float(value[scorer])
+    if not scorer and len(scores) == 1:
+        return score_as_float(next(iter(scores.values()))["value"])
+    return None
+
+
 def sample_primary_value(sample: EvalSample, scorer: str) -> float | None:
     """The sample's value for the headline scorer (a key of a dict-valued scorer counts too)."""
-    scores = sample.scores or {}
-    if scorer in scores:
-        return score_as_float(scores[scorer].value)
-    for score in scores.values():
-        if isinstance(score.value, dict) and scorer in score.value:
-            return score_as_float(score.value[scorer])
-    if not scorer and len(scores) == 1:
-        return score_as_float(next(iter(scores.values())).value)
-    return None
+    return primary_value(sample_scores(sample), scorer)
 
 
 def sample_tokens(sample: EvalSample) -> int:

@@ -363,6 +363,7 @@ class SafeArchive(AbstractContextManager):
         self.label = label or f"'{self.path.name}'"
         self.limits = limits or Limits.from_settings()
         self._handle = handle if handle is not None else self.path.open("rb")
+        self._zstd: zstandard.ZstdDecompressor | None = None
         try:
             self._directory = _Directory(self._handle, self.label, self.limits)
         except BaseException:
@@ -411,7 +412,11 @@ class SafeArchive(AbstractContextManager):
                 f"{self.label}: entry '{name[:200]}' expands to {_mib(info.file_size)}; at most "
                 f"{_mib(self.limits.max_entry_bytes)} per entry is accepted."
             )
-        stream = MemberStream(self, info, self._raw(info))
+        # Read whole here, one member at a time: one decompressor serves every member (a new
+        # one per member costs more than decompressing a small one).
+        if self._zstd is None:
+            self._zstd = zstd_decompressor()
+        stream = MemberStream(self, info, self._raw(info), self._zstd)
         buffer = bytearray(info.file_size)
         position = 0
         while chunk := stream.read_chunk():
@@ -463,16 +468,23 @@ class _RawMember:
         return True
 
 
-class _Inflater:
-    """Decompress `raw` to at most `size` bytes per call (b"" at the end)."""
+def zstd_decompressor() -> zstandard.ZstdDecompressor:
+    return zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
 
-    def __init__(self, method: int, raw: _RawMember):
+
+class _Inflater:
+    """Decompress `raw` to at most `size` bytes per call (b"" at the end). `zstd`: a
+    decompressor to reuse (one member at a time), instead of a new one."""
+
+    def __init__(
+        self, method: int, raw: _RawMember, zstd: zstandard.ZstdDecompressor | None = None
+    ):
         self._method = method
         self._raw = raw
         if method == zipfile.ZIP_DEFLATED:
             self._zlib = zlib.decompressobj(-15)
         elif method == ZIP_ZSTANDARD:
-            self._zstd = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW).stream_reader(
+            self._zstd = (zstd or zstd_decompressor()).stream_reader(
                 raw,  # type: ignore[arg-type]  # any object with read() will do
                 read_size=READ_CHUNK,
                 read_across_frames=True,
@@ -498,11 +510,17 @@ class MemberStream(io.RawIOBase):
     """One member, decompressed in chunks of at most 1 MiB, with its real size counted against
     the declared one and its CRC checked at the end."""
 
-    def __init__(self, archive: SafeArchive, info: Member, raw: _RawMember):
+    def __init__(
+        self,
+        archive: SafeArchive,
+        info: Member,
+        raw: _RawMember,
+        zstd: zstandard.ZstdDecompressor | None = None,
+    ):
         super().__init__()
         self._label = f"{archive.label}: entry '{info.name}'"
         self._info = info
-        self._inflater = _Inflater(info.method, raw)
+        self._inflater = _Inflater(info.method, raw, zstd)
         self._produced = 0
         self._crc = 0
         self._pending = b""

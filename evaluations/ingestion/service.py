@@ -28,7 +28,6 @@ Used by the job runner, and by the upload API and `import_log`. Rules:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -380,20 +379,24 @@ _COLUMNS = (
 )
 
 
-def _sample_values(run: EvaluationRun, record, scorer: str) -> dict[str, Any]:
-    sample = record.sample
+def _sample_values(
+    run: EvaluationRun, record, scorer: str, *, as_json: bool = False
+) -> dict[str, Any]:
+    """One SampleResult's column values; `as_json`: scores and metadata as JSON text (COPY)."""
+    sample = record.stored
+    structure = rows.jsonb_text if as_json else rows.clean_json
     return {
         "run": run.pk,
         "sample_id": rows.clean_text(sample.id)[:200],
         "epoch": sample.epoch,
-        "score": rows.sample_primary_value(sample, scorer),
-        "scores": rows.clean_json(rows.sample_scores(sample)),
-        "input": rows.clean_text(rows.input_text(sample)),
-        "target": rows.clean_text(rows.target_text(sample)),
-        "output": rows.clean_text(sample.output.completion if sample.output else ""),
-        "metadata": rows.clean_json(sample.metadata),
-        "error": rows.clean_text(sample.error.message) if sample.error else "",
-        "total_tokens": rows.sample_tokens(sample),
+        "score": rows.primary_value(sample.scores, scorer),
+        "scores": structure(sample.scores),
+        "input": rows.clean_text(sample.input),
+        "target": rows.clean_text(sample.target),
+        "output": rows.clean_text(sample.output),
+        "metadata": structure(sample.metadata),
+        "error": rows.clean_text(sample.error),
+        "total_tokens": sample.total_tokens,
         "entry_name": rows.clean_text(record.entry_name)[:300],
     }
 
@@ -415,9 +418,7 @@ def _write_samples(run: EvaluationRun, records, scorer: str) -> tuple[int, int]:
                 raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
                 with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     for record in records:
-                        values = _sample_values(run, record, scorer)
-                        values["scores"] = json.dumps(values["scores"])
-                        values["metadata"] = json.dumps(values["metadata"])
+                        values = _sample_values(run, record, scorer, as_json=True)
                         copy.write_row([values[c] for c in _COLUMNS])
                         written += 1
         except psycopg.errors.UniqueViolation as exc:
