@@ -307,8 +307,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     # JSON only: exploring the API is Swagger UI's job (/api/docs/), which holds the strict CSP;
-    # DRF's browsable pages carry inline styles.
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's browsable pages carry inline styles. DRF's JSON, written by orjson.
+    "DEFAULT_RENDERER_CLASSES": ["config.api.renderers.JSONRenderer"],
     # DRF's JSON and form parsers, bounded by DATA_UPLOAD_MAX_MEMORY_SIZE (413 past it).
     "DEFAULT_PARSER_CLASSES": [
         "config.api.parsers.JSONParser",
@@ -364,7 +364,15 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# With Redis, sessions are read from the cache and written through to the database: a request
+# does not query the session table. Sign-out deletes both; access taken away ends sessions through
+# the user row (`institutes.sessions`), which every request still reads. Without Redis the cache
+# is per process (a sign-out would not reach the others' copies): the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=int(timedelta(hours=12).total_seconds()))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

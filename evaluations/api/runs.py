@@ -28,10 +28,22 @@ from config.api.pagination import CursorPagination
 from config.api.permissions import SIGNED_IN
 from config.api.schema import ErrorSerializer
 from evaluations.api.job_filters import RunFilter, SampleFilter
-from evaluations.api.job_serializers import RunDetailSerializer, RunSerializer, SampleSerializer
+from evaluations.api.job_serializers import (
+    RunDetailSerializer,
+    RunSerializer,
+    SampleSerializer,
+    SystemBriefSerializer,
+    TaskBriefSerializer,
+)
 from evaluations.models import SampleResult
 from evaluations.results import representative, reviewed_logs
-from evaluations.selectors.runs import run_for, run_samples, runs_for, visible_run_pk, with_job_id
+from evaluations.selectors.runs import (
+    listed_runs_for,
+    run_for,
+    run_samples,
+    visible_run_pk,
+    with_job_id,
+)
 
 
 class LogNotEditable(APIException):
@@ -50,6 +62,26 @@ class FileNegotiation(BaseContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type
 
+
+# What a runs list reads: `RunSerializer`'s fields and the moments its estimates come from, not
+# the joined rows whole (a page reads and converts half the columns).
+LIST_COLUMNS = (
+    *(
+        name
+        for name in RunSerializer.Meta.fields
+        if name not in {"project", "task", "system", "institute", "job", "pinned", "scorers"}
+        and not name.startswith("primary_")
+    ),
+    "primary_scorer",
+    "primary_metric",
+    "primary_value",
+    "primary_stderr",
+    "score_moments",
+    "project__slug",
+    *(f"task__{name}" for name in TaskBriefSerializer.Meta.fields),
+    *(f"system__{name}" for name in SystemBriefSerializer.Meta.fields),
+    "institute__code",
+)
 
 RUN_ID = OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Run id.")
 
@@ -71,9 +103,11 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     search_fields = ["inspect_eval_id", "inspect_task", "inspect_model"]
 
     def get_queryset(self):
-        return representative.with_pinned(
-            with_job_id(runs_for(self.request.user))
-        ).prefetch_related("scorers")
+        return (
+            representative.with_pinned(with_job_id(listed_runs_for(self.request.user)))
+            .only(*LIST_COLUMNS)
+            .prefetch_related("scorers")
+        )
 
     def get_object(self):
         return run_for(self.request.user, self.kwargs["pk"])
@@ -140,3 +174,10 @@ class RunSampleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return SampleResult.objects.none()
         # 404 outside your results; the run itself is not needed, only that it may be read.
         return run_samples(visible_run_pk(self.request.user, self.kwargs["run_id"]))
+
+    def list(self, request, *args, **kwargs):
+        """A page read as rows of the serializer's fields: each row is already the sample's JSON
+        (`SampleSerializer` only copies these columns), without building a model instance and a
+        serializer per sample."""
+        rows = self.filter_queryset(self.get_queryset()).values(*SampleSerializer.Meta.fields)
+        return self.get_paginated_response(self.paginate_queryset(rows))

@@ -32,6 +32,19 @@ def runs_for(user) -> QuerySet[EvaluationRun]:
     )
 
 
+def listed_runs_for(user) -> QuerySet[EvaluationRun]:
+    """`runs_for` for a list that filters on joined columns (the runs API: project and task
+    slugs): the visible projects are read first, as ids. PostgreSQL plans `project_id IN (ids)`
+    several times faster than the same projects as a subquery beside those joins: the one query
+    more costs less than the planning it saves."""
+    visible = list(access.results_visible_projects(user).order_by().values_list("pk", flat=True))
+    return (
+        EvaluationRun.objects.filter(project_id__in=visible)
+        .select_related("project", "task", "system", "institute")
+        .order_by("-created_at", "-pk")
+    )
+
+
 def with_job_id(runs: QuerySet[EvaluationRun]) -> QuerySet[EvaluationRun]:
     """Runs annotated with `job_pk`, the id of the job that produced each (None for uploads),
     from a correlated subquery rather than a LEFT JOIN (cheaper to plan, see `runs_for`)."""
