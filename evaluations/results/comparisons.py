@@ -487,10 +487,12 @@ class ReviewStats:
     reviewer_vs_scorer: stats.ScoreAgreement | None
 
 
-def review_stats(run: EvaluationRun) -> ReviewStats:
-    """Review coverage and agreement for a run, in two queries. Not scoped: pass a run the user
-    reached through the selectors (`evaluations.selectors.runs`)."""
-    samples = SampleResult.objects.filter(run=run).count()
+def review_stats(run: EvaluationRun, *, samples: int | None = None) -> ReviewStats:
+    """Review coverage and agreement for a run, in two queries (one when the caller passes
+    `samples`, the run's sample rows). Not scoped: pass a run the user reached through the
+    selectors (`evaluations.selectors.runs`)."""
+    if samples is None:
+        samples = SampleResult.objects.filter(run=run).count()
     reviews = (
         SampleReview.objects.filter(sample__run=run)
         .order_by()

@@ -3,10 +3,12 @@ run (`results.representative`: pinned, else the latest complete successful run, 
 partial one) with its 95% CI, grouped by domain (and the workstream that covers it).
 
 Reads only; the caller passes a project whose results the user may see. A fixed number of queries
-whatever the number of runs and samples: the successful runs and the pins (one each), their score summaries
+whatever the number of runs and samples: the successful runs (with their tasks' domains and whether
+their headline comes from an LLM judge) and the pins (one each), their score summaries
 (`scores.run_score_summaries`: stored at ingestion, else one aggregate query), run counts per cell,
-the project's systems, workstreams, institutes and the tasks' domains (one each), and the flags of
-headlines scored by an LLM judge that people disagree with (`judges.flags_for_runs`).
+the project's systems, workstreams and institutes (one each, the institutes none when the caller
+has them), and, only when a headline comes from a judge, the flags of judges that people disagree
+with (`judges.flags_for_runs`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 
 from evaluations import stats
@@ -27,6 +29,7 @@ from evaluations.models import (
     Participation,
     PinnedRun,
     ProjectSystem,
+    RunScorer,
     Workstream,
 )
 from evaluations.results import judges, representative, scores
@@ -211,19 +214,44 @@ def _metric_label(row: Row) -> str:
     return ", ".join(sorted(metrics)) or "score"
 
 
+def participating_institutes(project: EvaluationProject) -> list[Institute]:
+    """The project's participating institutes, by name (`ResultsMatrix.institutes`)."""
+    return [
+        p.institute
+        for p in Participation.objects.filter(project=project)
+        .select_related("institute")
+        .order_by("institute__name")
+    ]
+
+
 def build_matrix(
-    project: EvaluationProject, *, institute: Institute | None = None
+    project: EvaluationProject,
+    *,
+    institute: Institute | None = None,
+    participating: list[Institute] | None = None,
 ) -> ResultsMatrix:
     """The matrix for a project whose results the caller may see. `institute` keeps only runs by
-    that institute."""
-    successful = list(representative.successful_runs(project, institute=institute))
+    that institute. `participating`: `participating_institutes(project)`, when the caller has
+    read it already."""
+    headline_judge = RunScorer.objects.filter(
+        run=OuterRef("pk"), judge=True, name=OuterRef("primary_scorer")
+    )
+    successful = list(
+        representative.successful_runs(project, institute=institute)
+        .select_related("task__domain")
+        .annotate(headline_judge=Exists(headline_judge))
+    )
     institutes_by_cell: dict[tuple[int, int], set[str]] = defaultdict(set)
     for run in successful:
         institutes_by_cell[(run.task_id, run.system_id)].add(run.institute.code)
     chosen = representative.representative_runs(project, institute=institute, runs=successful)
     shown: dict[tuple[int, int], EvaluationRun] = {key: rep.run for key, rep in chosen.items()}
     summaries = scores.run_score_summaries(list(shown.values()))
-    flags = judges.flags_for_runs(project, shown.values())
+    # Only a headline scored by a judge can carry a judge's flag (`judges.run_judges`).
+    flags = judges.flags_for_runs(
+        project,
+        [r for r in shown.values() if r.headline_judge],  # type: ignore[attr-defined]
+    )
 
     counts_qs = EvaluationRun.objects.filter(project=project)
     if institute is not None:
@@ -243,8 +271,7 @@ def build_matrix(
             columns.append(Column(run.system, False, in_project=False))
 
     tasks: dict[int, EvaluationTask] = {r.task_id: r.task for r in shown.values()}
-    domain_ids = {t.domain_id for t in tasks.values() if t.domain_id}
-    domains = {d.pk: d for d in Domain.objects.filter(pk__in=domain_ids)}
+    domains: dict[int, Domain] = {t.domain.pk: t.domain for t in tasks.values() if t.domain}
     leads: dict[int, list[Institute]] = defaultdict(list)
     for ws in Workstream.objects.filter(project=project).select_related("lead_institute"):
         leads[ws.domain_id].append(ws.lead_institute)
@@ -281,10 +308,6 @@ def build_matrix(
         )
         for did, rows in sorted(by_domain.items(), key=lambda item: order(item[0]))
     ]
-    participating = [
-        p.institute
-        for p in Participation.objects.filter(project=project)
-        .select_related("institute")
-        .order_by("institute__name")
-    ]
+    if participating is None:
+        participating = participating_institutes(project)
     return ResultsMatrix(project, columns, groups, participating, institute)

@@ -14,9 +14,10 @@ from django.shortcuts import render
 
 from evaluations.forms import results as result_forms
 from evaluations.results import comparisons, exports, scores, slices
-from evaluations.results.matrix import build_matrix
+from evaluations.results.matrix import build_matrix, participating_institutes
 from evaluations.selectors import runs as run_selectors
 from evaluations.views._helpers import project_view
+from evaluations.views.runs import url_prefix
 from institutes import access, audit
 
 RUNS_PER_PAGE = 50
@@ -30,9 +31,13 @@ def _embargo_notice(request, project, page_title: str):
     )
 
 
-def _institute_filter(request, project):
-    """The institute filter's form and the institute chosen in it (None for all)."""
-    institutes = run_selectors.result_institutes(project)
+def _institute_filter(request, project, participating=None):
+    """The institute filter's form and the institute chosen in it (None for all). `participating`:
+    the project's institutes (`matrix.participating_institutes`), when the caller has them."""
+    if participating is None:
+        institutes = run_selectors.result_institutes(project)
+    else:  # the choices of `run_selectors.result_institutes`, without a query of their own
+        institutes = sorted(participating, key=lambda i: i.name)
     form = result_forms.InstituteFilterForm(request.GET or None, institutes=institutes)
     code = form.data.get("institute") if form.is_bound and form.is_valid() else ""
     return form, next((i for i in institutes if i.code == code), None)
@@ -58,8 +63,9 @@ def _slice_by(request, project, matrix):
 def project_results(request, project):
     if not access.can_see_results(request.user, project):
         return _embargo_notice(request, project, "Results")
-    form, chosen = _institute_filter(request, project)
-    matrix = build_matrix(project, institute=chosen)
+    participating = participating_institutes(project)
+    form, chosen = _institute_filter(request, project, participating)
+    matrix = build_matrix(project, institute=chosen, participating=participating)
     slice_form, sliced = _slice_by(request, project, matrix)
     context = {
         "project": project,
@@ -70,6 +76,7 @@ def project_results(request, project):
         "slice_form": slice_form,
         "institute_code": chosen.code if chosen else None,
         "can_act": access.can_act(request.user, project),
+        "run_url": url_prefix("runs:detail", run_id=0),
     }
     return render(request, "evaluations/results/project_results.html", context)
 

@@ -9,13 +9,16 @@ from `evaluations.results`; nothing here computes an interval."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from config.views import button_action, post_only
 from evaluations import logstore
 from evaluations.forms import results as result_forms
+from evaluations.models import EvaluationRun, SampleResult
 from evaluations.results import (
     comparisons,
     exports,
@@ -38,24 +41,70 @@ def run_detail(request, run_id: int):
     run = run_selectors.run_for(request.user, run_id)
     primary = scores.run_score_summaries([run]).get(run.pk)
     filter_form = result_forms.SampleFilterForm(request.GET or None)
-    samples = run_selectors.run_sample_rows(run, filter_form.filters())
+    filters = filter_form.filters()
+    rows = sample_rows(run)
+    review = comparisons.review_stats(run, samples=rows)
+    paginator = Paginator(run_selectors.run_sample_rows(run, filters), SAMPLES_PER_PAGE)
+    if not any(filters.values()):  # every sample row
+        paginator.count = rows
+    scorers = graders.run_scorers([run.pk]).get(run.pk, {})
+    score_rows = scores.score_table(run, primary)
+    for row in score_rows:  # `graders.with_scorers`, on the scorers read once
+        row["scorer"] = graders.scorer_for(scorers, row["score"].scorer)
+    headline = scorers.get(run.primary_scorer)
+    # Only a headline scored by a judge can carry a judge's flag (`judges.run_judges`).
+    judge_flags = (
+        judges.flags_for_runs(run.project, [run]).get(run.pk, [])
+        if headline is not None and headline.judge
+        else []
+    )
     context = {
         "run": run,
         "project": run.project,
         "job": getattr(run, "job", None),
         "primary": primary,
-        "score_rows": graders.with_scorers(scores.score_table(run, primary), run),
+        "score_rows": score_rows,
         "deviations": run_selectors.run_deviations(run),
-        "review": comparisons.review_stats(run),
+        "review": review,
         "filter_form": filter_form,
-        "page": Paginator(samples, SAMPLES_PER_PAGE).get_page(request.GET.get("page")),
+        "page": paginator.get_page(request.GET.get("page")),
+        "sample_url": url_prefix("runs:sample_detail", run_id=run.pk, sample_pk=0),
         "other_runs": run_selectors.other_runs(run),
         "has_log": bool(run.log_file),
         "cell_pin": representative.cell_pin(run),
-        "judge_flags": judges.flags_for_runs(run.project, [run]).get(run.pk, []),
+        "judge_flags": judge_flags,
         "can_pin": access.can_manage(request.user, run.project),
     }
     return render(request, "evaluations/results/run_detail.html", context)
+
+
+SAMPLE_ROWS_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def sample_rows(run: EvaluationRun) -> int:
+    """How many sample rows (sample x epoch) the run has. Once ingestion has stored the run's
+    score statistics (`score_moments`, in the transaction that wrote its samples) the rows are
+    final: sample rows are only written there and never deleted (`models.evidence`). The count
+    is then kept in the cache, under the run's id and creation time, so a large run is not
+    counted again on every visit; runs without stored statistics are counted each time."""
+    if run.score_moments is None:
+        return SampleResult.objects.filter(run=run).count()
+    key = f"run-sample-rows:{run.pk}:{run.created_at.timestamp():.6f}"
+    count = cache.get(key)
+    if count is None:
+        count = SampleResult.objects.filter(run=run).count()
+        cache.set(key, count, SAMPLE_ROWS_CACHE_SECONDS)
+    return count
+
+
+def url_prefix(viewname: str, **kwargs) -> str:
+    """The address of a view whose last argument is an id, without that id and its slash: pages
+    add each row's id and "/" to it, one URL reversal for the page instead of one per row."""
+    *named, last = kwargs
+    url = reverse(viewname, kwargs={**{k: kwargs[k] for k in named}, last: 0})
+    if not url.endswith("/0/"):
+        raise ValueError(f"{viewname} does not end with its {last}")
+    return url[: -len("0/")]
 
 
 @login_required

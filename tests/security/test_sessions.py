@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
@@ -192,3 +193,24 @@ def test_the_last_seen_time_is_not_written_on_every_request(client, alice):
     seen = client.session[sessions.SEEN_AT]
     client.get("/projects/")
     assert client.session[sessions.SEEN_AT] == seen  # within a minute: the session is not saved
+
+
+def test_signing_out_ends_the_session_wherever_it_is_kept(client, alice, project):
+    """Sessions are read from the cache when there is one (`SESSION_ENGINE`): signing out deletes
+    the cached copy too, so the old cookie is refused."""
+    client.force_login(alice)
+    assert client.get(f"/projects/{project.slug}/results/").status_code == 200
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert client.post(reverse("logout")).status_code in (200, 302)
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie  # the cookie from before
+    response = client.get(f"/projects/{project.slug}/results/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_cached_session_still_ends_when_a_membership_is_removed(client, bob, project):
+    client.force_login(bob)
+    assert client.get("/projects/").status_code == 200
+    assert client.get("/projects/").status_code == 200  # now read from the cache, if any
+    Membership.objects.filter(user=bob).delete()
+    assert client.get("/projects/").status_code == 302
