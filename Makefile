@@ -36,8 +36,10 @@ format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+## Every benchmark, one table (benchmarks/README.md); wrk (the load generator) installed when missing.
 bench: install services
 	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } || \
 		echo "wrk could not be installed: the serving benchmark uses its Python load generator"
 	$(PY) benchmarks/run_all.py
 

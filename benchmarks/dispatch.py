@@ -1,20 +1,24 @@
 """Benchmark 4: dispatch and scale-out, on the benchmark database and Redis db 14.
 
-(a) Dispatch: 200 jobs, one after the other, `POST /api/v1/jobs/` (gunicorn, production settings,
+(a) Dispatch: 100 jobs, one after the other, `POST /api/v1/jobs/` (gunicorn, production settings,
     bearer token) until the worker's claim (`EvaluationJob.started_at`, set by the product's
     conditional UPDATE). The worker (`benchmarks.claim_worker`, concurrency 1) claims and closes
     each job without running it: this measures the way to the worker, not the evaluation.
-    Beside it, in the same run and on the same broker and worker, 200 round trips of a no-op
+    Beside it, in the same run and on the same broker and worker, 100 round trips of a no-op
     Celery task (send -> result back), and their one-way part (send -> task starts).
 (b) Scale-out: 40 short jobs (`mockllm/model` on the shipped knowledge QA suite, 5 samples each:
-    fork, Inspect eval, ingestion) queued at once, run by the product's worker
-    (`celery -A config worker -Q evals`) with `--concurrency 1`, then 2; jobs/s and the ratio.
-(c) Pool dispatch: the same 200 jobs for a project whose institute runs its jobs on a worker
+    fork, Inspect eval, ingestion) queued through the API first, then run by the product's
+    worker (`celery -A config worker -Q evals`) with `--concurrency 1`, then 2; jobs/s from the
+    first claim to the last job's end, and the ratio. The jobs are queued before the worker
+    starts, so that the API's work (about a sixth of the worker's CPU per job) is not done
+    beside a one-process worker on the otherwise idle second core, and the worker's start
+    (importing and warming up Inspect) is not counted.
+(c) Pool dispatch: the same 100 jobs for a project whose institute runs its jobs on a worker
     pool, until a pool worker's claim (`benchmarks.pool_claimer`: one process long-polling
     `POST /api/v1/worker/claim/` with the pool's credential over HTTP, as `concord worker` does),
     side by side with (a) on the same gunicorn: the ratio to the Celery dispatch.
 
-    python benchmarks/dispatch.py [--jobs 200 --scale-jobs 40]
+    python benchmarks/dispatch.py [--jobs 100 --scale-jobs 40]
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ PROJECT = "bench-dispatch"
 POOL_PROJECT = "bench-dispatch-pool"
 SCALE_TASK = "concord-knowledge-qa"
 SCALE_PARAMS = {"limit": 5}
-WARM = 15  # first jobs and no-ops, not counted
+WARM = 10  # first jobs and no-ops, not counted
 
 
 def flush_redis() -> None:
@@ -230,13 +234,14 @@ def scale_out(base: str, token: str, w, jobs: int, concurrency: int) -> dict:
     from evaluations.models import EvaluationJob
 
     flush_redis()
+    ids = [
+        post_job(base, token, PROJECT, SCALE_TASK, w.system.pk, SCALE_PARAMS)[0]
+        for _ in range(jobs)
+    ]
     worker = start_worker("config", concurrency, f"c{concurrency}")
+    start_cpu = session_cpu_seconds(worker.pid)  # its start: imports, the Inspect warm-up
+    worker_cpu = None
     try:
-        started = time.time()
-        ids = [
-            post_job(base, token, PROJECT, SCALE_TASK, w.system.pk, SCALE_PARAMS)[0]
-            for _ in range(jobs)
-        ]
         deadline = time.monotonic() + 600
         while True:
             states = dict(
@@ -250,9 +255,10 @@ def scale_out(base: str, token: str, w, jobs: int, concurrency: int) -> dict:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"scale-out with {concurrency} did not finish: {states}")
             time.sleep(0.2)
-        finished = max(
-            EvaluationJob.objects.filter(pk__in=ids).values_list("finished_at", flat=True)
-        ).timestamp()
+        times = EvaluationJob.objects.filter(pk__in=ids).values_list("started_at", "finished_at")
+        started = min(claimed.timestamp() for claimed, _ in times if claimed)
+        finished = max(ended.timestamp() for _, ended in times if ended)
+        worker_cpu = stop_counting_cpu(worker) - start_cpu
     finally:
         common.stop(worker, timeout=30)
     succeeded = states.get("succeeded", 0)
@@ -269,7 +275,45 @@ def scale_out(base: str, token: str, w, jobs: int, concurrency: int) -> dict:
         "concurrency": concurrency,
         "seconds": seconds,
         "jobs_per_second": jobs / seconds,
+        # CPU of the worker's processes (main, pool, evaluation children) per job: the same at
+        # one and two processes when the per-job work does not grow with concurrency.
+        "worker_cpu_seconds_per_job": worker_cpu / jobs if worker_cpu is not None else None,
     }
+
+
+def session_cpu_seconds(session: int) -> float:
+    """User + system CPU seconds of the live processes of a session (a started worker), with
+    what they have reaped of their children."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # its process group, the worker's session
+            total += sum(int(f) for f in fields[11:15]) / ticks
+    return total
+
+
+def stop_counting_cpu(process: subprocess.Popen, timeout: float = 30) -> float:
+    """Stop a started worker (warm shutdown; killed after `timeout`) and return the CPU seconds
+    of its whole tree (it reaps its pool processes, they their evaluation children)."""
+    import signal
+
+    os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            process.returncode = os.waitstatus_to_exitcode(status)
+            return usage.ru_utime + usage.ru_stime
+        if time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            deadline = float("inf")
+        time.sleep(0.05)
 
 
 def main(jobs: int, scale_jobs: int) -> dict:
@@ -320,6 +364,11 @@ def pool_rows(results: dict) -> list[tuple[str, str, str]]:
     ]
 
 
+def cpu_note(run: dict) -> str:
+    cpu = run.get("worker_cpu_seconds_per_job")
+    return f"; worker CPU {cpu:.2f} s a job" if cpu is not None else ""
+
+
 def table(results: dict) -> list[tuple[str, str, str]]:
     d = results["dispatch"]
     claim, rt, ow = d["post_to_claim"], d["noop_round_trip"], d["noop_one_way"]
@@ -355,12 +404,12 @@ def table(results: dict) -> list[tuple[str, str, str]]:
         (
             f"scale-out: {one['jobs']} jobs, 1 process",
             f"{one['jobs_per_second']:.2f} jobs/s",
-            f"{one['seconds']:.1f} s",
+            f"{one['seconds']:.1f} s{cpu_note(one)}",
         ),
         (
             f"scale-out: {two['jobs']} jobs, 2 processes",
             f"{two['jobs_per_second']:.2f} jobs/s",
-            f"{two['seconds']:.1f} s",
+            f"{two['seconds']:.1f} s{cpu_note(two)}",
         ),
         (
             "scale-out: 2 / 1 processes",
@@ -372,7 +421,7 @@ def table(results: dict) -> list[tuple[str, str, str]]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument("--jobs", type=int, default=100)
     parser.add_argument("--scale-jobs", type=int, default=40)
     args = parser.parse_args()
     started = time.perf_counter()

@@ -1,12 +1,15 @@
 """`make bench`: every benchmark in one run, bounded, one table at the end.
 
 1. prepare: the Inspect logs (1k, 10k, 100k samples; cached under benchmarks/data/logs/) and the
-   seeded serving database (`concord_bench`; reused when its counts match);
+   seeded serving database (`concord_bench`; reused when its counts match), side by side; then
+   the 10^5-sample run ingested into it beside the seeded runs' stored statistics;
 2. ingest.py, serving.py, open_run.py, dispatch.py (each in its own process, each writing
    benchmarks/results/<name>.json), and import_memory.py (the imports work's upload benchmark,
    when present: its figures are in benchmarks/data/import_memory.json);
 3. prints one table (also written to benchmarks/results/summary.json, and as Markdown to
-   benchmarks/results/summary.md) with the machine it ran on.
+   benchmarks/results/summary.md) with the machine it ran on, the seconds of each step and the
+   total, and beside every figure the previous run's (matched by measure name, from the
+   summary.json this run replaces: the committed one, or the last run's).
 
     python benchmarks/run_all.py [--only ingest,serving,open_run,dispatch,import_memory]
 
@@ -26,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks import common
+from benchmarks import common, seed_serving
 
 STEPS = ["ingest", "serving", "open_run", "dispatch", "import_memory"]
 # Generous bounds: a step stopped by its bound is reported FAILED; on a quiet machine each takes
@@ -81,29 +84,106 @@ def import_memory_rows() -> list[tuple[str, str, str]]:
     return rows
 
 
+def vacuum_serving_database() -> None:
+    """`seed_serving.vacuum_if_written`, without starting Django: the state every run measures."""
+    import psycopg
+
+    dsn = common.BENCH_DB.replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        row = conn.execute(seed_serving.VACUUM_NEEDED).fetchone()
+        if row is None or row[0]:
+            conn.execute("VACUUM (ANALYZE) evaluations_sampleresult")
+
+
+def previous_summary() -> dict:
+    """The summary this run replaces: the working tree's summary.json when it holds figures (a
+    run with no benchmark, `--only none`, writes none), else the committed one."""
+    path = common.RESULTS_DIR / "summary.json"
+    try:
+        data = json.loads(path.read_text())
+        if data.get("sections"):
+            return data
+    except (OSError, ValueError):
+        pass
+    try:
+        text = subprocess.run(
+            ["git", "show", "HEAD:benchmarks/results/summary.json"],
+            cwd=common.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout
+        return json.loads(text)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return {}
+
+
+def previous_figures(previous: dict) -> dict[str, str]:
+    """measure -> figure of the previous summary (rows are [measure, figure, note, ...])."""
+    return {
+        row[0]: row[1]
+        for section in previous.get("sections", [])
+        for row in section.get("rows", [])
+        if len(row) >= 2 and row[0] != "FAILED"
+    }
+
+
+def machine_line(machine: dict, recorded: str, loadavg_at_end: float | None) -> str:
+    """'2026-11-27 09:17 UTC on 2 cores (AMD EPYC), 23.5 GiB, Python ..., load average ...'"""
+    packages = machine.get("packages", {})
+    line = (
+        f"{recorded} on {machine.get('nproc')} cores ({machine.get('cpu')}), "
+        f"{machine.get('memory_gib')} GiB, Python {machine.get('python')}, "
+        f"PostgreSQL {str(machine.get('postgresql', '')).split(' ')[0]}, inspect-ai "
+        f"{packages.get('inspect_ai')}, Django {packages.get('django')}; "
+        f"load average {(machine.get('loadavg_at_start') or [0.0])[0]:.1f} at the start"
+    )
+    if loadavg_at_end is not None:
+        line += f", {loadavg_at_end:.1f} at the end"
+    return line
+
+
+def recorded_at(summary: dict) -> str:
+    """summary.json's recorded_at ('2026-11-27T09:17:44Z') as '2026-11-27 09:17 UTC'."""
+    stamp = summary.get("recorded_at", "")
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 else "unknown date"
+
+
 def main(only: list[str]) -> int:
     started = time.perf_counter()
+    previous = previous_summary()  # read before this run overwrites it
+    before = previous_figures(previous)
     machine = common.machine_info()
     durations: dict[str, float] = {}
     failures: dict[str, str] = {}
 
     print("Preparing: Inspect logs (1k, 10k, 100k) and the seeded serving database ...", flush=True)
-    # Both are cached; on a fresh clone the logs (Python) and the 10^6-row seed (mostly
-    # PostgreSQL) are made side by side, then the 10^5-sample log is ingested into the database.
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        logs = pool.submit(run_step, "logs", ["logs.py", "1000", "10000", "100000"], 1800)
-        seed = pool.submit(run_step, "seed", ["seed_serving.py", "--without-large-run"], 1800)
-        for name, future in (("logs", logs), ("serving database", seed)):
-            ok, seconds, out = future.result()
-            durations[f"prepare: {name}"] = seconds
-            if not ok:
-                print(out)
-                return 1
-    ok, seconds, out = run_step("seed", ["seed_serving.py"], 1800)
-    durations["prepare: 10^5 run and statistics"] = seconds
-    if not ok:
-        print(out)
-        return 1
+    # All cached. On a fresh clone: the logs (Python) beside the 10^6-row seed (mostly
+    # PostgreSQL); then the 10^5-sample log ingested into the database beside the seeded runs'
+    # stored statistics; then one vacuum. A re-run finds all of it in seconds.
+    phases = [
+        (
+            ("logs", ["logs.py", "1000", "10000", "100000"]),
+            ("serving database", ["seed_serving.py", "--without-large-run"]),
+        ),
+        (
+            ("10^5 run", ["seed_serving.py", "--only-large-run"]),
+            ("statistics", ["seed_serving.py", "--only-statistics"]),
+        ),
+    ]
+    for phase in phases:
+        with concurrent.futures.ThreadPoolExecutor(len(phase)) as pool:
+            futures = [(name, pool.submit(run_step, name, args, 1800)) for name, args in phase]
+            for name, future in futures:
+                ok, seconds, out = future.result()
+                durations[f"prepare: {name}"] = seconds
+                if not ok:
+                    print(out)
+                    return 1
+    seconds = time.perf_counter()
+    vacuum_serving_database()
+    durations["prepare: vacuum"] = time.perf_counter() - seconds
     print(f"  ready in {time.perf_counter() - started:.0f} s", flush=True)
 
     for name in [s for s in STEPS if s in only]:
@@ -117,7 +197,7 @@ def main(only: list[str]) -> int:
         if not ok:
             failures[name] = out
 
-    sections = []
+    sections: list[tuple[str, list[tuple[str, ...]]]] = []
     for name in [s for s in STEPS if s in only]:
         if name == "import_memory":
             rows = import_memory_rows() if name not in failures else []
@@ -131,7 +211,8 @@ def main(only: list[str]) -> int:
         if name in failures:
             rows = [("FAILED", "", failures[name].strip().splitlines()[-1][:150])]
         if rows:
-            sections.append((TITLES[name], rows))
+            # (measure, figure, note, previous figure or "" when the measure is new)
+            sections.append((TITLES[name], [(*r[:3], before.get(r[0], "")) for r in rows]))
 
     total = time.perf_counter() - started
     print("\n" + "=" * 100)
@@ -142,13 +223,29 @@ def main(only: list[str]) -> int:
         f"load average at start {machine['loadavg_at_start']}"
     )
     print("=" * 100)
-    for title, rows in sections:
-        common.print_rows(title, rows)
+    for title, section_rows in sections:
+        common.print_rows(
+            title,
+            [(w, f, f"{n} [previous: {p}]" if p else n) for w, f, n, p, *_ in section_rows],
+        )
+    was = previous.get("durations_seconds", {})
     print(
-        "\nSteps (s): "
-        + ", ".join(f"{name} {seconds:.0f}" for name, seconds in durations.items())
-        + f"; total {total:.0f} s ({total / 60:.1f} min)"
+        "\nSteps (s; previous run's in brackets): "
+        + ", ".join(
+            f"{name} {seconds:.0f}" + (f" [{was[name]:.0f}]" if name in was else "")
+            for name, seconds in durations.items()
+        )
+        + f"\nTotal: {total:.0f} s ({total / 60:.1f} min)"
+        + (
+            f"; previous run ({recorded_at(previous)}): {previous['total_seconds'] / 60:.1f} min"
+            if previous.get("total_seconds")
+            else ""
+        ),
+        flush=True,
     )
+    if not sections and not failures:
+        # Preparation only (`--only none`): no figures, and the previous summary stays.
+        return 0
     common.write_result(
         "summary",
         {
@@ -157,28 +254,60 @@ def main(only: list[str]) -> int:
             "total_seconds": total,
             "sections": [{"title": t, "rows": r} for t, r in sections],
             "failures": failures,
+            "previous": {
+                "recorded_at": previous.get("recorded_at"),
+                "machine": previous.get("machine"),
+                "durations_seconds": was,
+                "total_seconds": previous.get("total_seconds"),
+            },
         },
     )
-    write_markdown(machine, durations, total, sections)
+    write_markdown(machine, durations, total, sections, previous)
     return 1 if failures else 0
 
 
-def write_markdown(machine: dict, durations: dict, total: float, sections: list) -> Path:
-    """The same table as Markdown (benchmarks/results/summary.md), for the README."""
+def write_markdown(
+    machine: dict, durations: dict, total: float, sections: list, previous: dict
+) -> Path:
+    """The same table as Markdown (benchmarks/results/summary.md), for the README: each figure
+    with the previous run's beside it, and the previous run's date, machine and duration."""
+    now = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [
-        f"Recorded {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine['nproc']} "
-        f"cores ({machine['cpu']}), {machine['memory_gib']} GiB, Python {machine['python']}, "
-        f"PostgreSQL {machine['postgresql'].split(' ')[0]}, inspect-ai "
-        f"{machine['packages'].get('inspect_ai')}, Django {machine['packages'].get('django')}; "
-        f"load average {machine['loadavg_at_start'][0]:.1f} at the start, "
-        f"{os.getloadavg()[0]:.1f} at the end. `make bench` took {total / 60:.1f} min ("
+        f"Recorded {machine_line(machine, now, os.getloadavg()[0])}. `make bench` took "
+        f"{total / 60:.1f} min ("
         + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in durations.items())
-        + ").",
-        "",
+        + ")."
     ]
+    if previous.get("machine"):
+        ends = previous.get("loadavg_at_end") or [None]
+        lines.append(
+            f'Previous run (the "previous" column): {machine_line(previous["machine"], recorded_at(previous), ends[0])}'
+            + (
+                f"; `make bench` took {previous['total_seconds'] / 60:.1f} min"
+                if previous.get("total_seconds")
+                else ""
+            )
+            + "."
+        )
+    lines.append("")
+    was = previous.get("durations_seconds", {})
+    lines += ["| step | seconds | previous |", "| --- | ---: | ---: |"]
+    lines += [
+        f"| {name} | {seconds:.0f} | {was[name]:.0f} |"
+        if name in was
+        else f"| {name} | {seconds:.0f} |  |"
+        for name, seconds in durations.items()
+    ]
+    total_was = previous.get("total_seconds")
+    lines += [f"| total | {total:.0f} | {f'{total_was:.0f}' if total_was else ''} |", ""]
     for title, rows in sections:
-        lines += [f"**{title}**", "", "| measure | figure | note |", "| --- | ---: | --- |"]
-        lines += [f"| {w} | {f} | {n.replace('|', '/')} |" for w, f, n in rows]
+        lines += [
+            f"**{title}**",
+            "",
+            "| measure | figure | previous | note |",
+            "| --- | ---: | ---: | --- |",
+        ]
+        lines += [f"| {w} | {f} | {p} | {n.replace('|', '/')} |" for w, f, n, p, *_ in rows]
         lines.append("")
     path = common.RESULTS_DIR / "summary.md"
     path.write_text("\n".join(lines))

@@ -26,6 +26,11 @@ from benchmarks import common
 PREFIX = "bench-serve-"
 OPEN_PROJECT = "bench-open"
 TASKS = 5
+# Whether rows of the sample table were written since its last vacuum (see vacuum_if_written).
+VACUUM_NEEDED = (
+    "SELECT n_ins_since_vacuum + n_dead_tup > 0 FROM pg_stat_user_tables "
+    "WHERE relname = 'evaluations_sampleresult'"
+)
 
 
 def _h(*parts) -> int:
@@ -140,7 +145,8 @@ def seed(projects: int, runs: int, samples: int) -> dict:
             "project_id, task_id, system_id, institute_id, source, log_format, inspect_eval_id, "
             "inspect_task, inspect_model, status, started_at, completed_at, sample_count, epochs, "
             "input_tokens, output_tokens, total_tokens, primary_scorer, primary_metric, "
-            "primary_value, primary_stderr, log_file, notes, error, created_at"
+            "primary_value, primary_stderr, log_file, notes, error, created_at, complete, "
+            "override_task, override_system, override_reason, setup"
         )
         means = [0.4 + (_h("skill", row[2], row[1]) % 40) / 100 for row in run_rows]
         with raw.copy(f"COPY {table_runs} ({columns}) FROM STDIN") as copy:
@@ -175,6 +181,11 @@ def seed(projects: int, runs: int, samples: int) -> dict:
                         "",
                         "",
                         created,
+                        True,
+                        False,
+                        False,
+                        "",
+                        "{}",
                     )
                 )
         raw.execute(
@@ -286,29 +297,55 @@ def fill_score_moments() -> int:
     return filled
 
 
+def vacuum_if_written() -> bool:
+    """What autovacuum does within about a minute of such inserts (the sample table's insert
+    thresholds, migration evaluations 0007), done when rows were written since the table's last
+    vacuum, so that every run measures the same state: pages all-visible, index-only counts
+    without heap fetches. Returns whether it vacuumed."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(VACUUM_NEEDED)
+        row = cursor.fetchone()
+        written = row is None or bool(row[0])
+        if written:
+            cursor.execute("VACUUM (ANALYZE) evaluations_sampleresult")
+    return written
+
+
 def ensure(
-    projects: int = 20, runs: int = 500, samples: int = 1_000_000, *, large_run: bool = True
+    projects: int = 20,
+    runs: int = 500,
+    samples: int = 1_000_000,
+    *,
+    large_run: bool = True,
+    statistics: bool = True,
+    vacuum: bool = True,
+    seed_first: bool = True,
 ) -> dict:
-    common.ensure_database(common.BENCH_DB)
+    """The seeded runs (reused when their counts match), then the 10^5-sample run and the runs'
+    stored statistics; `run_all` does these two side by side (`--only-large-run`,
+    `--only-statistics`: the database migrated and seeded just before, not checked again), then
+    the vacuum."""
+    if seed_first:
+        common.ensure_database(common.BENCH_DB)
     common.setup_django(common.BENCH_DB)
-    if seeded(projects, runs, samples):
+    if not seed_first:  # the caller has just made sure of the seed
+        out: dict = {"reused": True}
+    elif seeded(projects, runs, samples):
         out = {"reused": True}
     else:
         out = {"reused": False, **seed(projects, runs, samples)}
-    if not large_run:  # run_all seeds while the 100k log is generated, then calls again
-        return out
-    out["large_run"] = ensure_large_run()
-    started = time.perf_counter()
-    out["score_moments_filled"] = fill_score_moments()
-    out["score_moments_seconds"] = time.perf_counter() - started
-    if not out["reused"] or out["large_run"]["ingest_seconds"] or out["score_moments_filled"]:
-        # What autovacuum does within about a minute of such inserts (the sample table's insert
-        # thresholds, migration evaluations 0007); done here so that every run measures the same
-        # state: pages all-visible, index-only counts without heap fetches.
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE) evaluations_sampleresult")
+    if large_run:
+        out["large_run"] = ensure_large_run()
+    if statistics:
+        started = time.perf_counter()
+        out["score_moments_filled"] = fill_score_moments()
+        out["score_moments_seconds"] = time.perf_counter() - started
+    if vacuum:
+        started = time.perf_counter()
+        out["vacuumed"] = vacuum_if_written()
+        out["vacuum_seconds"] = time.perf_counter() - started
     return out
 
 
@@ -317,7 +354,18 @@ if __name__ == "__main__":
     parser.add_argument("--projects", type=int, default=20)
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--samples", type=int, default=1_000_000)
-    parser.add_argument("--without-large-run", action="store_true")
+    parser.add_argument("--without-large-run", action="store_true", help="the seed only")
+    parser.add_argument("--only-large-run", action="store_true", help="no statistics, no vacuum")
+    parser.add_argument("--only-statistics", action="store_true", help="no large run, no vacuum")
     args = parser.parse_args()
-    out = ensure(args.projects, args.runs, args.samples, large_run=not args.without_large_run)
+    partial = args.without_large_run or args.only_large_run or args.only_statistics
+    out = ensure(
+        args.projects,
+        args.runs,
+        args.samples,
+        large_run=args.only_large_run or not partial,
+        statistics=args.only_statistics or not partial,
+        vacuum=not partial,
+        seed_first=not (args.only_large_run or args.only_statistics),
+    )
     print(json.dumps(out, default=str))
