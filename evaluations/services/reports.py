@@ -173,15 +173,6 @@ def report_submit(*, report: Report, by) -> Report:
     return locked
 
 
-def participating_institutes(project: EvaluationProject) -> list[Institute]:
-    return [
-        p.institute
-        for p in Participation.objects.filter(project=project)
-        .select_related("institute")
-        .order_by("institute__name")
-    ]
-
-
 @transaction.atomic
 def report_approve(*, report: Report, by, institute: Institute, comment: str = "") -> Report:
     """A lead of a participating institute signs the submitted version for it. The last

@@ -22,6 +22,7 @@ from config.views import button_action
 from evaluations.forms import reports as forms
 from evaluations.models import Report
 from evaluations.results import report_files
+from evaluations.results.matrix import participating_institutes
 from evaluations.results.report_content import build_report_content
 from evaluations.selectors import reports as selectors
 from evaluations.services import reports as services
@@ -50,7 +51,7 @@ def _to_report(report: Report):
 def report_list(request, slug):
     reader = _reader(request, slug)
     reports = list(selectors.reports_for(reader))
-    institutes = services.participating_institutes(reader.project)
+    institutes = participating_institutes(reader.project)
     rows = [{"report": r, "approvals": selectors.approval_state(r, institutes)} for r in reports]
     return render(
         request,
@@ -153,7 +154,7 @@ def report_detail(request, slug, number):
     reader = _reader(request, slug)
     report = selectors.report_for(reader, number)
     project = reader.project
-    institutes = services.participating_institutes(project)
+    institutes = participating_institutes(project)
     if report.status == Report.Status.FROZEN:
         content = report.content
     else:
