@@ -47,10 +47,9 @@ def scorer_for(scorers: Mapping[str, RunScorer], name: str) -> RunScorer | None:
     return None
 
 
-def with_scorers(rows: Sequence[dict], run: EvaluationRun) -> Sequence[dict]:
+def with_scorers(rows: Sequence[dict], scorers: dict[str, RunScorer]) -> Sequence[dict]:
     """The run page's score rows (`results.scores.score_table`), each with its `scorer`
-    (RunScorer or None), in one query."""
-    scorers = run_scorers([run.pk]).get(run.pk, {})
+    (RunScorer or None), from the run's scorers (`run_scorers(...)[run.pk]`)."""
     for row in rows:
         row["scorer"] = scorer_for(scorers, row["score"].scorer)
     return rows

@@ -1,5 +1,5 @@
 """What every project page shares: the project resolved for the user before the view runs, the
-form page for its changes, and the way back to it."""
+form page for its changes, the way back to it, and the URL prefix a page joins its rows' ids to."""
 
 from __future__ import annotations
 
@@ -53,3 +53,13 @@ def back_to_project(project, anchor: str = ""):
     """Redirect to the project page, at the section the change was made in."""
     url = reverse("projects:detail", kwargs={"slug": project.slug})
     return redirect(f"{url}#{anchor}" if anchor else url)
+
+
+def url_prefix(viewname: str, **kwargs) -> str:
+    """The address of a view whose last argument is an id, without that id and its slash: pages
+    add each row's id and "/" to it, one URL reversal for the page instead of one per row."""
+    *named, last = kwargs
+    url = reverse(viewname, kwargs={**{k: kwargs[k] for k in named}, last: 0})
+    if not url.endswith("/0/"):
+        raise ValueError(f"{viewname} does not end with its {last}")
+    return url[: -len("0/")]

@@ -16,8 +16,7 @@ from evaluations.forms import results as result_forms
 from evaluations.results import comparisons, exports, scores, slices
 from evaluations.results.matrix import build_matrix, participating_institutes
 from evaluations.selectors import runs as run_selectors
-from evaluations.views._helpers import project_view
-from evaluations.views.runs import url_prefix
+from evaluations.views._helpers import project_view, url_prefix
 from institutes import access, audit
 
 RUNS_PER_PAGE = 50

@@ -13,7 +13,6 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from config.views import button_action, post_only
 from evaluations import logstore
@@ -31,6 +30,7 @@ from evaluations.results import (
 )
 from evaluations.selectors import runs as run_selectors
 from evaluations.services import results as result_services
+from evaluations.views._helpers import url_prefix
 from institutes import access, audit
 
 SAMPLES_PER_PAGE = 50
@@ -48,9 +48,7 @@ def run_detail(request, run_id: int):
     if not any(filters.values()):  # every sample row
         paginator.count = rows
     scorers = graders.run_scorers([run.pk]).get(run.pk, {})
-    score_rows = scores.score_table(run, primary)
-    for row in score_rows:  # `graders.with_scorers`, on the scorers read once
-        row["scorer"] = graders.scorer_for(scorers, row["score"].scorer)
+    score_rows = graders.with_scorers(scores.score_table(run, primary), scorers)
     headline = scorers.get(run.primary_scorer)
     # Only a headline scored by a judge can carry a judge's flag (`judges.run_judges`).
     judge_flags = (
@@ -95,16 +93,6 @@ def sample_rows(run: EvaluationRun) -> int:
         count = SampleResult.objects.filter(run=run).count()
         cache.set(key, count, SAMPLE_ROWS_CACHE_SECONDS)
     return count
-
-
-def url_prefix(viewname: str, **kwargs) -> str:
-    """The address of a view whose last argument is an id, without that id and its slash: pages
-    add each row's id and "/" to it, one URL reversal for the page instead of one per row."""
-    *named, last = kwargs
-    url = reverse(viewname, kwargs={**{k: kwargs[k] for k in named}, last: 0})
-    if not url.endswith("/0/"):
-        raise ValueError(f"{viewname} does not end with its {last}")
-    return url[: -len("0/")]
 
 
 @login_required
